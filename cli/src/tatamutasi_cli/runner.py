@@ -1,0 +1,178 @@
+"""`tatamutasi run`: the whole system on one machine, on embedded defaults.
+
+Starts tansu, runs each service's migrations, starts the four services as separate processes
+(each with its own SQLite file under the data folder), loads the demo Pemda once, prints the
+URLs, and stops everything cleanly on Ctrl-C."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from tatamutasi_cli import demo
+from tatamutasi_cli.services import SERVICES, ServiceEntry
+from tatamutasi_platform.auth import ensure_dev_keys, issue_token
+from tatamutasi_platform.broker import TansuBroker, port_open
+
+DEMO_MARKER = ".demo-loaded"
+
+
+@dataclass
+class RunConfig:
+    data_dir: Path
+    host: str = "127.0.0.1"
+    broker_port: int = 19092
+    ports: dict[str, int] = field(default_factory=lambda: {s.name: s.port for s in SERVICES})
+    load_demo: bool = True
+    database_urls: dict[str, str] = field(default_factory=dict)
+    kafka_bootstrap: str | None = None  # use an external broker instead of starting tansu
+
+
+def service_env(cfg: RunConfig, svc: ServiceEntry, public_key: Path, bootstrap: str
+                ) -> dict[str, str]:
+    p = svc.prefix
+    url = cfg.database_urls.get(svc.name) or f"sqlite:///{cfg.data_dir / (svc.name + '.db')}"
+    return {
+        f"{p}_DATABASE_URL": url,
+        f"{p}_KAFKA_BOOTSTRAP": bootstrap,
+        f"{p}_AUTH_PUBLIC_KEY_FILE": str(public_key),
+        f"{p}_ENVIRONMENT": "development",
+    }
+
+
+def start_service(cfg: RunConfig, svc: ServiceEntry, env: dict[str, str],
+                  log_path: Path) -> subprocess.Popen[bytes]:
+    log = open(log_path, "ab")  # noqa: SIM115 - owned by the child for its lifetime
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", svc.factory, "--host", cfg.host,
+         "--port", str(cfg.ports[svc.name]), "--no-access-log", "--timeout-graceful-shutdown",
+         "10"],
+        env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL, start_new_session=True,
+    )
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url} exited with code {proc.returncode}")
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not become healthy in {timeout}s")
+
+
+def load_demo(base_urls: dict[str, str], token: str) -> int:
+    """Register the demo employees through the API. Idempotency keys make a re-run safe."""
+    created = 0
+    with httpx.Client(base_url=base_urls["pegawai"], timeout=30,
+                      headers={"Authorization": f"Bearer {token}"}) as client:
+        for p in demo.demo_pegawai():
+            r = client.post("/pegawai", json={"nip": p.nip, "name": p.name,
+                                              "unor_id": p.unor_id, "jabatan_id": p.jabatan_id},
+                            headers={"Idempotency-Key": f"demo-{p.nip}"})
+            if r.status_code == 201:
+                created += 1
+            elif r.status_code != 409:
+                raise RuntimeError(f"demo load failed: {r.status_code} {r.text[:300]}")
+    return created
+
+
+def stop_all(procs: Sequence[subprocess.Popen[bytes]], timeout: float = 15) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for p in procs:
+        try:
+            p.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def run(cfg: RunConfig, echo=print) -> int:  # type: ignore[no-untyped-def]
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    logs = cfg.data_dir / "logs"
+    logs.mkdir(exist_ok=True)
+    private_key, public_key = ensure_dev_keys(cfg.data_dir / "keys")
+    for svc in SERVICES:
+        if port_open(cfg.host, cfg.ports[svc.name]):
+            echo(f"Port {cfg.ports[svc.name]} ({svc.name}) is in use; choose another with "
+                 f"--{svc.name}-port or stop what runs there.")
+            return 2
+
+    broker: TansuBroker | None = None
+    if cfg.kafka_bootstrap:
+        bootstrap = cfg.kafka_bootstrap
+    else:
+        if port_open(cfg.host, cfg.broker_port):
+            echo(f"Port {cfg.broker_port} (broker) is in use; choose another with "
+                 "--broker-port.")
+            return 2
+        broker = TansuBroker(cfg.broker_port, log_file=logs / "tansu.log")
+        echo(f"Starting broker (tansu) on {cfg.host}:{cfg.broker_port} ...")
+        broker.start()
+        bootstrap = broker.bootstrap
+
+    procs: list[subprocess.Popen[bytes]] = []
+    interrupted = False
+
+    def _on_signal(signum: int, _frame: object) -> None:
+        nonlocal interrupted
+        interrupted = True
+
+    old_int = signal.signal(signal.SIGINT, _on_signal)
+    old_term = signal.signal(signal.SIGTERM, _on_signal)
+    try:
+        base_urls = {}
+        for svc in SERVICES:
+            env = service_env(cfg, svc, public_key, bootstrap)
+            echo(f"Starting {svc.name} on port {cfg.ports[svc.name]} (log: "
+                 f"{logs / (svc.name + '.log')}) ...")
+            procs.append(start_service(cfg, svc, env, logs / f"{svc.name}.log"))
+            base_urls[svc.name] = f"http://{cfg.host}:{cfg.ports[svc.name]}"
+        for svc, proc in zip(SERVICES, procs, strict=True):
+            wait_healthy(base_urls[svc.name], proc)
+        admin_token = issue_token(private_key.read_bytes(), sub="demo-admin", roles=["admin"],
+                                  name="Admin Demo")
+        marker = cfg.data_dir / DEMO_MARKER
+        if cfg.load_demo and not marker.exists():
+            n = load_demo(base_urls, admin_token)
+            marker.write_text(f"{demo.PEMDA_NAME}\n{n} pegawai\n")
+            echo(f"Loaded the demo Pemda: {demo.PEMDA_NAME}, {n} pegawai.")
+        echo("")
+        echo("TataMutasi is running (Ctrl-C stops everything):")
+        for svc in SERVICES:
+            echo(f"  {svc.name:<9} {base_urls[svc.name]}/docs")
+        echo(f"  broker    {bootstrap}")
+        echo("")
+        echo("Get a token:   .venv/bin/tatamutasi token --role admin")
+        echo("               .venv/bin/tatamutasi token --role auditor")
+        echo("Try:           curl -H \"Authorization: Bearer $TOKEN\" "
+             f"{base_urls['audit']}/ledger/entries")
+        while not interrupted:
+            for svc, proc in zip(SERVICES, procs, strict=True):
+                if proc.poll() is not None:
+                    echo(f"{svc.name} stopped unexpectedly (code {proc.returncode}); see "
+                         f"{logs / (svc.name + '.log')}")
+                    return 1
+            time.sleep(0.5)
+        echo("Stopping ...")
+        return 0
+    finally:
+        stop_all(procs)
+        if broker is not None:
+            broker.stop()
+        signal.signal(signal.SIGINT, old_int)
+        signal.signal(signal.SIGTERM, old_term)

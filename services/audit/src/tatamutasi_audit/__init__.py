@@ -1,0 +1,1 @@
+"""The audit service: an append-only, tamper-evident ledger of every event."""

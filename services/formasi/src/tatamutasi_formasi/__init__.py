@@ -1,0 +1,1 @@
+"""The formasi service: units, jabatan, needs and bezetting derived from placements."""

@@ -1,0 +1,1 @@
+"""The matching service: eligibility, scoring, plans and the mutasi proposal workflow."""

@@ -1,0 +1,1 @@
+"""The employee registry (PNS and PPPK): identities, placements and histories."""

@@ -1,0 +1,80 @@
+"""NIP (PNS) and NI PPPK: structure and cross-checks (Perka BKN 22/2007 and 43/2007).
+
+NIP PNS  = YYYYMMDD (birth) | YYYYMM (TMT CPNS) | G (1 male, 2 female) | NNN (001-999)
+NI PPPK  = YYYYMMDD (birth) | YYYY (appointment year) | 2 | C (contract count 1-9) | G | NNN
+Unlike NIK, no 40 is added to the day for women."""
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+MIN_AGE_AT_APPOINTMENT = 18
+
+
+class Kind(StrEnum):
+    PNS = "PNS"
+    PPPK = "PPPK"
+
+
+@dataclass(frozen=True)
+class NipInfo:
+    kind: Kind
+    birth_date: date
+    appointment_year: int
+    appointment_month: int | None  # None for PPPK (the NI holds only the year)
+    sex: int  # 1 male, 2 female
+    serial: int
+    contract_count: int | None = None
+
+
+@dataclass(frozen=True)
+class NipIssue:
+    code: str
+    en: str
+    id: str
+
+
+class NipError(ValueError):
+    def __init__(self, issue: NipIssue) -> None:
+        super().__init__(issue.en)
+        self.issue = issue
+
+
+def _fail(code: str, en: str, id_: str) -> NipError:
+    return NipError(NipIssue(code, en, id_))
+
+
+def parse_nip(nip: str) -> NipInfo:
+    """Parse and check the structure; raises NipError with a bilingual reason."""
+    if len(nip) != 18 or not nip.isdigit():
+        raise _fail("nip_length", "A NIP has exactly 18 digits",
+                    "NIP harus terdiri dari tepat 18 angka")
+    try:
+        birth = date(int(nip[0:4]), int(nip[4:6]), int(nip[6:8]))
+    except ValueError:
+        raise _fail("nip_birth_date", f"Digits 1-8 ({nip[:8]}) are not a real birth date",
+                    f"Angka ke-1 s.d. 8 ({nip[:8]}) bukan tanggal lahir yang sah") from None
+    month_digits = int(nip[12:14])
+    if 1 <= month_digits <= 12:
+        kind, year, month, contracts = Kind.PNS, int(nip[8:12]), month_digits, None
+    elif nip[12] == "2" and nip[13] in "123456789":
+        kind, year, month, contracts = Kind.PPPK, int(nip[8:12]), None, int(nip[13])
+    else:
+        raise _fail("nip_tmt", f"Digits 13-14 ({nip[12:14]}) are neither a TMT CPNS month "
+                    "(01-12) nor a PPPK marker (21-29)",
+                    f"Angka ke-13 s.d. 14 ({nip[12:14]}) bukan bulan TMT CPNS (01-12) "
+                    "maupun penanda PPPK (21-29)")
+    if year < birth.year + MIN_AGE_AT_APPOINTMENT:
+        raise _fail("nip_tmt_age", f"Appointment year {year} is before the holder turned "
+                    f"{MIN_AGE_AT_APPOINTMENT}",
+                    f"Tahun pengangkatan {year} sebelum pemegang NIP berusia "
+                    f"{MIN_AGE_AT_APPOINTMENT} tahun")
+    sex = int(nip[14])
+    if sex not in (1, 2):
+        raise _fail("nip_sex", f"Digit 15 ({nip[14]}) must be 1 (male) or 2 (female)",
+                    f"Angka ke-15 ({nip[14]}) harus 1 (laki-laki) atau 2 (perempuan)")
+    serial = int(nip[15:18])
+    if serial == 0:
+        raise _fail("nip_serial", "The sequence number (digits 16-18) cannot be 000",
+                    "Nomor urut (angka ke-16 s.d. 18) tidak boleh 000")
+    return NipInfo(kind, birth, year, month, sex, serial, contracts)

@@ -1,0 +1,164 @@
+"""aiokafka wrappers. Written for Apache Kafka and tansu alike: no idempotent producer, no
+transactions, no reliance on end offsets or lag (tansu reports them wrongly)."""
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from tatamutasi_contracts import ALL_TOPICS, dlq_topic
+from tatamutasi_platform.metrics import Metrics
+from tatamutasi_platform.outbox import Publisher
+from tatamutasi_platform.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+TOPIC_ALREADY_EXISTS = 36
+
+
+def all_topics_with_dlq(topics: Iterable[str] = ALL_TOPICS) -> list[str]:
+    out: list[str] = []
+    for t in topics:
+        out += [t, dlq_topic(t)]
+    return out
+
+
+async def ensure_topics(
+    bootstrap: str, topics: Iterable[str], partitions: int, *, timeout_ms: int = 10000
+) -> None:
+    """Create topics explicitly (auto-created ones get the broker's default partitions).
+    Existing topics are left alone."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=timeout_ms)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(name=t, num_partitions=1 if t.endswith(".dlq") else partitions,
+                     replication_factor=1)
+            for t in topics
+            if t not in existing
+        ]
+        if missing:
+            resp = await admin.create_topics(missing)
+            for name, code, msg in resp.topic_errors:
+                if code not in (0, TOPIC_ALREADY_EXISTS):
+                    raise RuntimeError(f"cannot create topic {name}: {code} {msg}")
+    finally:
+        await admin.close()
+
+
+def producer_kwargs(settings: ServiceSettings) -> dict[str, Any]:
+    return {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "acks": "all",
+        "enable_idempotence": False,
+        "linger_ms": settings.kafka_linger_ms,
+        "max_batch_size": 256 * 1024,
+        "request_timeout_ms": settings.kafka_request_timeout_ms,
+        "client_id": f"tatamutasi-{settings.service_name}",
+    }
+
+
+def consumer_kwargs(settings: ServiceSettings, group_id: str) -> dict[str, Any]:
+    return {
+        "bootstrap_servers": settings.kafka_bootstrap,
+        "group_id": group_id,
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "session_timeout_ms": settings.kafka_session_timeout_ms,
+        "heartbeat_interval_ms": settings.kafka_heartbeat_interval_ms,
+        "fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms,
+        "max_poll_records": settings.consumer_batch_size,
+        "request_timeout_ms": max(settings.kafka_request_timeout_ms,
+                                  settings.kafka_session_timeout_ms + 1000),
+        "client_id": f"tatamutasi-{settings.service_name}",
+    }
+
+
+class Bus(Publisher):
+    """A producer that (re)connects in the background, so a service starts and takes writes
+    while the broker is down; the outbox holds events until the bus is ready."""
+
+    def __init__(self, settings: ServiceSettings, metrics: Metrics, topics: Sequence[str]) -> None:
+        self._settings = settings
+        self._metrics = metrics
+        self._topics = list(topics)
+        self._producer: AIOKafkaProducer | None = None
+        self._ready = asyncio.Event()
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    async def wait_ready(self, timeout: float) -> bool:
+        try:
+            await asyncio.wait_for(self._ready.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    async def run(self) -> None:
+        """Connect, and keep reconnecting after failures. Cancel to stop."""
+        s = self._settings
+        while True:
+            producer = AIOKafkaProducer(**producer_kwargs(s))
+            try:
+                if s.kafka_create_topics:
+                    await ensure_topics(s.kafka_bootstrap, all_topics_with_dlq(self._topics),
+                                        s.kafka_partitions)
+                await producer.start()
+            except asyncio.CancelledError:
+                await producer.stop()
+                raise
+            except Exception as exc:
+                await producer.stop()
+                log.info("broker not reachable yet", bootstrap=s.kafka_bootstrap,
+                         error=repr(exc)[:200])
+                await asyncio.sleep(s.kafka_reconnect_backoff_s)
+                continue
+            self._producer = producer
+            self._ready.set()
+            self._metrics.broker_up.set(1)
+            log.info("broker connected", bootstrap=s.kafka_bootstrap)
+            try:
+                await asyncio.Event().wait()
+            finally:
+                self._ready.clear()
+                self._metrics.broker_up.set(0)
+                self._producer = None
+                await producer.stop()
+
+    async def publish(self, messages: Sequence[tuple[str, bytes | None, bytes]]) -> None:
+        producer = self._producer
+        if producer is None:
+            raise ConnectionError("broker not connected")
+        futures = [
+            await producer.send(topic, value=value, key=key) for topic, key, value in messages
+        ]
+        await asyncio.gather(*futures)
+
+    async def send_one(
+        self, topic: str, value: bytes, key: bytes | None, headers: list[tuple[str, bytes]]
+    ) -> None:
+        producer = self._producer
+        if producer is None:
+            raise ConnectionError("broker not connected")
+        await (await producer.send(topic, value=value, key=key, headers=headers))
+
+    async def check(self, timeout: float = 2.0) -> bool:
+        """Readiness: the producer is up and the broker answers a metadata request."""
+        producer = self._producer
+        if producer is None:
+            return False
+        try:
+            ok = await asyncio.wait_for(producer.client.fetch_all_metadata(), timeout)
+        except Exception:
+            return False
+        return ok is not None
+
+
+def make_consumer(settings: ServiceSettings, group_id: str, topics: Sequence[str]) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(*topics, **consumer_kwargs(settings, group_id))

@@ -1,0 +1,271 @@
+"""Idempotent consumer: at-least-once delivery from Kafka becomes exactly-once effects.
+
+For each batch: malformed or contract-violating messages go to `<topic>.dlq` with the reason;
+valid events not yet processed are handed to the handler inside ONE database transaction that
+also records their ids in `processed_events`; only after that commit are offsets committed.
+A crash anywhere replays the batch, and already-processed ids change nothing. A handler that
+fails on one event sends that event (only) to the DLQ; database outages are retried, never
+dead-lettered."""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+from aiokafka import ConsumerRecord
+from aiokafka.errors import KafkaError
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from tatamutasi_contracts import Envelope, dlq_topic, validate_event
+from tatamutasi_contracts.registry import UnknownEventType
+from tatamutasi_platform.bus import Bus, make_consumer
+from tatamutasi_platform.clock import utcnow
+from tatamutasi_platform.metrics import Metrics
+from tatamutasi_platform.settings import ServiceSettings
+from tatamutasi_platform.tables import PlatformTables
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Event:
+    """A validated event as handed to handlers."""
+
+    envelope: Envelope
+    payload: BaseModel
+    raw: bytes
+    topic: str
+    partition: int
+    offset: int
+
+
+Handler = Callable[[AsyncConnection, Event], Awaitable[None]]
+BatchHandler = Callable[[AsyncConnection, Sequence[Event]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Rejected:
+    record: Any
+    reason: str
+
+
+class HandlerRejected(Exception):
+    """Raise from a handler to dead-letter an event with a stated reason."""
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, (OperationalError, InterfaceError, ConnectionError, OSError, KafkaError)):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def describe_validation_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        parts = [
+            f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}"
+            for e in exc.errors(include_url=False)[:10]
+        ]
+        return "contract validation failed: " + "; ".join(parts)
+    if isinstance(exc, UnknownEventType):
+        return f"contract validation failed: {exc}"
+    return f"undecodable message: {exc!r}"[:500]
+
+
+class IdempotentConsumer:
+    def __init__(
+        self,
+        *,
+        name: str,
+        topics: Sequence[str],
+        settings: ServiceSettings,
+        engine: AsyncEngine,
+        tables: PlatformTables,
+        bus: Bus,
+        metrics: Metrics,
+        handler: Handler,
+        batch_handler: BatchHandler | None = None,
+        on_rejected: Callable[[Sequence[Rejected]], Awaitable[None]] | None = None,
+    ) -> None:
+        self.name = name
+        self._topics = list(topics)
+        self._settings = settings
+        self._engine = engine
+        self._t = tables
+        self._bus = bus
+        self._metrics = metrics
+        self._handler = handler
+        self._batch_handler = batch_handler
+        self._on_rejected = on_rejected
+        self.assigned = asyncio.Event()
+
+    # -- decoding ----------------------------------------------------------------------
+    def decode(self, records: Sequence[Any]) -> tuple[list[Event], list[Rejected]]:
+        events: list[Event] = []
+        rejected: list[Rejected] = []
+        seen: set[str] = set()
+        for rec in records:
+            try:
+                if rec.value is None:
+                    raise ValueError("empty message")
+                envelope, payload = validate_event(rec.value)
+            except (ValidationError, UnknownEventType, ValueError) as exc:
+                rejected.append(Rejected(rec, describe_validation_error(exc)))
+                continue
+            if envelope.id in seen:
+                continue
+            seen.add(envelope.id)
+            events.append(Event(envelope, payload, rec.value, rec.topic, rec.partition, rec.offset))
+        return events, rejected
+
+    # -- applying ----------------------------------------------------------------------
+    async def _new_only(self, conn: AsyncConnection, events: Sequence[Event]) -> list[Event]:
+        pe = self._t.processed_events
+        ids = [e.envelope.id for e in events]
+        done: set[str] = set()
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            done |= set(
+                (
+                    await conn.execute(
+                        sa.select(pe.c.event_id).where(
+                            pe.c.consumer == self.name, pe.c.event_id.in_(chunk)
+                        )
+                    )
+                ).scalars()
+            )
+        return [e for e in events if e.envelope.id not in done]
+
+    async def _mark(self, conn: AsyncConnection, events: Sequence[Event]) -> None:
+        if events:
+            now = utcnow()
+            await conn.execute(
+                self._t.processed_events.insert(),
+                [{"consumer": self.name, "event_id": e.envelope.id, "processed_at": now}
+                 for e in events],
+            )
+
+    async def apply(self, events: Sequence[Event]) -> list[Rejected]:
+        """Apply events exactly once. Returns the events the handler refused."""
+        if not events:
+            return []
+        if self._batch_handler is not None:
+            try:
+                async with self._engine.begin() as conn:
+                    fresh = await self._new_only(conn, events)
+                    await self._batch_handler(conn, fresh)
+                    await self._mark(conn, fresh)
+                self._metrics.consumed.labels(self.name, "applied").inc(len(fresh))
+                return []
+            except Exception as exc:
+                if _transient(exc):
+                    raise
+                log.warning("batch failed; retrying event by event", consumer=self.name,
+                            error=repr(exc)[:300])
+        refused: list[Rejected] = []
+        async with self._engine.begin() as conn:
+            fresh = await self._new_only(conn, events)
+            applied: list[Event] = []
+            for ev in fresh:
+                try:
+                    async with conn.begin_nested():
+                        if self._batch_handler is not None:
+                            await self._batch_handler(conn, [ev])
+                        else:
+                            await self._handler(conn, ev)
+                except Exception as exc:
+                    if _transient(exc):
+                        raise
+                    reason = (f"handler rejected: {exc}" if isinstance(exc, HandlerRejected)
+                              else f"handler failed: {exc!r}")
+                    refused.append(Rejected(ev, reason[:1000]))
+                    continue
+                applied.append(ev)
+            await self._mark(conn, applied)
+        self._metrics.consumed.labels(self.name, "applied").inc(len(applied))
+        return refused
+
+    async def dead_letter(self, rejected: Sequence[Rejected]) -> None:
+        for r in rejected:
+            rec = r.record
+            raw = rec.raw if isinstance(rec, Event) else (rec.value or b"")
+            key = None if isinstance(rec, Event) else rec.key
+            headers = [
+                ("dlq.reason", r.reason.encode()[:4000]),
+                ("dlq.consumer", self.name.encode()),
+                ("dlq.topic", rec.topic.encode()),
+                ("dlq.partition", str(rec.partition).encode()),
+                ("dlq.offset", str(rec.offset).encode()),
+                ("dlq.time", utcnow().isoformat().encode()),
+            ]
+            await self._bus.send_one(dlq_topic(rec.topic), raw, key, headers)
+            log.warning("event dead-lettered", consumer=self.name, topic=rec.topic,
+                        offset=rec.offset, reason=r.reason[:300])
+        if rejected:
+            self._metrics.consumed.labels(self.name, "dead_lettered").inc(len(rejected))
+            if self._on_rejected is not None:
+                await self._on_rejected(rejected)
+
+    async def process(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
+        events, rejected = self.decode(records)
+        rejected += await self.apply(events)
+        await self.dead_letter(rejected)
+
+    # -- loop --------------------------------------------------------------------------
+    async def run(self) -> None:
+        s = self._settings
+        while True:
+            if not await self._bus.wait_ready(timeout=s.kafka_reconnect_backoff_s):
+                continue
+            consumer = make_consumer(s, self.name, self._topics)
+            try:
+                await consumer.start()
+            except asyncio.CancelledError:
+                await consumer.stop()
+                raise
+            except Exception as exc:
+                await consumer.stop()
+                log.info("consumer cannot start yet", consumer=self.name, error=repr(exc)[:200])
+                await asyncio.sleep(s.kafka_reconnect_backoff_s)
+                continue
+            try:
+                await self._loop(consumer)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("consumer loop failed; restarting", consumer=self.name,
+                            error=repr(exc)[:300])
+                await asyncio.sleep(s.kafka_reconnect_backoff_s)
+            finally:
+                self.assigned.clear()
+                try:
+                    await asyncio.wait_for(consumer.stop(), 10)
+                except Exception:  # noqa: S110 - stopping a broken consumer is best effort
+                    pass
+
+    async def _loop(self, consumer: Any) -> None:
+        backoff = 0.2
+        while True:
+            batches = await consumer.getmany(timeout_ms=500,
+                                             max_records=self._settings.consumer_batch_size)
+            if consumer.assignment():
+                self.assigned.set()
+            records = [r for recs in batches.values() for r in recs]
+            if not records:
+                continue
+            while True:
+                try:
+                    await self.process(records)
+                    break
+                except Exception as exc:
+                    if not _transient(exc):
+                        raise
+                    log.warning("database unavailable; retrying batch", consumer=self.name,
+                                error=repr(exc)[:200])
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 5.0)
+            backoff = 0.2
+            await consumer.commit()
