@@ -8,6 +8,7 @@ from tatamutasi_contracts.envelope import SPECVERSION, Envelope
 from tatamutasi_contracts.registry import (
     EVENT_TYPES,
     EventSpec,
+    UnknownEventType,
     payload_model,
     validate_event,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "Envelope",
     "EventSpec",
     "Topic",
+    "UnknownEventType",
     "dlq_topic",
     "payload_model",
     "validate_event",

@@ -26,7 +26,7 @@ class Envelope(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     specversion: Literal["1.0"] = Field(description="CloudEvents version.")
-    id: str = Field(min_length=1, max_length=64, description="Unique event id (UUID).")
+    id: str = Field(min_length=1, max_length=64, description="Unique event id (producers use UUID 4).")
     source: str = Field(
         min_length=1,
         max_length=200,
@@ -36,13 +36,15 @@ class Envelope(BaseModel):
         pattern=r"^[a-z]+\.[a-z_]+$",
         description="`<domain>.<fact in past tense>`, e.g. `pegawai.registered`.",
     )
-    time: AwareDatetime = Field(description="When the fact happened (RFC 3339, UTC).")
+    time: AwareDatetime = Field(
+        description="When the fact happened (RFC 3339 with offset; producers emit UTC, `Z`)."
+    )
     subject: str | None = Field(
         default=None, max_length=200, description="The aggregate id (NIP, proposal id...)."
     )
     datacontenttype: Literal["application/json"] = "application/json"
     dataschema: str | None = Field(default=None, description="URI of the payload's JSON Schema.")
-    sequence: int = Field(ge=1, description="Per-producer gap-free sequence number.")
+    sequence: int = Field(strict=True, ge=1, description="Per-producer gap-free sequence number.")
     traceparent: str | None = Field(default=None, pattern=TRACEPARENT_PATTERN)
     actor: str = Field(min_length=1, max_length=200, description="Who caused it (token sub).")
     actorrole: str | None = Field(default=None, max_length=40, description="Role acted in.")
@@ -51,5 +53,7 @@ class Envelope(BaseModel):
 
 def format_time(value: datetime) -> str:
     """RFC 3339 in UTC with a `Z`, microsecond precision: the one textual form we emit."""
+    if value.tzinfo is None:  # naive values are taken as UTC, never as server-local time
+        value = value.replace(tzinfo=UTC)
     text = value.astimezone(UTC).isoformat(timespec="microseconds")
     return text.replace("+00:00", "Z")

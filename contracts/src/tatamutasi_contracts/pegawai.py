@@ -4,7 +4,7 @@ from pydantic import Field
 
 from tatamutasi_contracts.base import Payload
 
-NIP_PATTERN = r"^\d{18}$"
+NIP_PATTERN = r"^[0-9]{18}$"
 
 
 class PegawaiRegistered(Payload):

@@ -114,13 +114,17 @@ class TokenVerifier:
 
 
 def _roles_from_claims(claims: dict[str, Any]) -> frozenset[str]:
-    """`roles` (our tokens) or Keycloak's `realm_access.roles`; unknown roles are ignored."""
+    """`roles` (our tokens) or Keycloak's `realm_access.roles`; unknown roles are ignored and
+    any other shape yields no role (so a malformed claim is a 401, never a grant)."""
     raw = claims.get("roles")
     if raw is None:
-        raw = (claims.get("realm_access") or {}).get("roles", [])
+        realm = claims.get("realm_access")
+        raw = realm.get("roles", []) if isinstance(realm, dict) else []
     if isinstance(raw, str):
         raw = raw.split()
-    return frozenset(r for r in raw if r in ROLES)
+    if not isinstance(raw, list):
+        return frozenset()
+    return frozenset(r for r in raw if isinstance(r, str) and r in ROLES)
 
 
 # -- development keys and tokens ---------------------------------------------------------

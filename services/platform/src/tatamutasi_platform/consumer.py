@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tatamutasi_contracts import Envelope, dlq_topic, validate_event
+from tatamutasi_contracts.envelope import format_time
 from tatamutasi_contracts.registry import UnknownEventType
 from tatamutasi_platform.bus import Bus, make_consumer
 from tatamutasi_platform.clock import utcnow
@@ -199,7 +200,7 @@ class IdempotentConsumer:
                 ("dlq.topic", rec.topic.encode()),
                 ("dlq.partition", str(rec.partition).encode()),
                 ("dlq.offset", str(rec.offset).encode()),
-                ("dlq.time", utcnow().isoformat().encode()),
+                ("dlq.time", format_time(utcnow()).encode()),
             ]
             await self._bus.send_one(dlq_topic(rec.topic), raw, key, headers)
             log.warning("event dead-lettered", consumer=self.name, topic=rec.topic,

@@ -71,18 +71,29 @@ async def ping(engine: AsyncEngine) -> None:
         await conn.execute(sa.text("SELECT 1"))
 
 
+def _dialect_insert(conn: AsyncConnection, table: sa.Table) -> Any:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
+async def insert_missing(conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]],
+                         key: list[str]) -> None:
+    """Insert rows whose key does not exist yet; leave existing rows alone (race-free)."""
+    if rows:
+        stmt = _dialect_insert(conn, table)
+        await conn.execute(stmt.on_conflict_do_nothing(index_elements=key), rows)
+
+
 async def upsert(conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]],
                  key: list[str]) -> None:
     """Insert or update by primary/unique key, on SQLite and PostgreSQL alike."""
     if not rows:
         return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt = pg_insert(table)
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        stmt = sqlite_insert(table)  # type: ignore[assignment]
+    stmt = _dialect_insert(conn, table)
     updates = {c: stmt.excluded[c] for c in rows[0] if c not in key}
     await conn.execute(stmt.on_conflict_do_update(index_elements=key, set_=updates), rows)

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from tatamutasi_contracts import EVENT_TYPES, SPECVERSION, Topic
 from tatamutasi_contracts.envelope import format_time
 from tatamutasi_platform.clock import utcnow
+from tatamutasi_platform.db import insert_missing
 from tatamutasi_platform.metrics import Metrics
 from tatamutasi_platform.tables import PlatformTables
 
@@ -154,16 +155,15 @@ class OutboxRelay:
         """Give unsequenced rows the next sequence numbers, in commit-visibility order."""
         ob, counter = self._t.outbox, self._t.outbox_counter
         async with self._engine.begin() as conn:
+            await insert_missing(conn, counter, [{"source": self._source, "last_sequence": 0}],
+                                 key=["source"])
             last = (
                 await conn.execute(
                     sa.select(counter.c.last_sequence)
                     .where(counter.c.source == self._source)
                     .with_for_update()
                 )
-            ).scalar_one_or_none()
-            if last is None:
-                await conn.execute(counter.insert().values(source=self._source, last_sequence=0))
-                last = 0
+            ).scalar_one()
             ids = (
                 await conn.execute(
                     sa.select(ob.c.id)

@@ -64,14 +64,19 @@ def field_error(field: str, code: str, en: str, id_: str, status: int = 422) -> 
 
 
 def prefers_english(request: Request) -> bool:
-    accept = request.headers.get("accept-language", "")
-    best: tuple[float, str] = (-1.0, "id")
-    for part in accept.split(","):
-        lang, _, q = part.strip().partition(";q=")
-        try:
-            weight = float(q) if q else 1.0
-        except ValueError:
-            weight = 0.0
+    """Accept-Language negotiation between Indonesian (default) and English (RFC 9110
+    §12.5.4: q=0 means "not acceptable"; whitespace around parameters is allowed)."""
+    best: tuple[float, str] = (0.0, "id")
+    for part in request.headers.get("accept-language", "").split(","):
+        lang, *params = (p.strip() for p in part.split(";"))
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value.strip())
+                except ValueError:
+                    weight = 0.0
         tag = lang.lower()[:2]
         if tag in ("en", "id") and weight > best[0]:
             best = (weight, tag)

@@ -12,21 +12,19 @@ from tatamutasi_audit.adapters.orm import ledger_entries, ledger_head
 from tatamutasi_audit.ledger.chain import GENESIS, entry_bytes, next_chain
 from tatamutasi_platform.clock import as_utc, utcnow
 from tatamutasi_platform.consumer import Event
+from tatamutasi_platform.db import insert_missing
 
 
 async def append(conn: AsyncConnection, events: Sequence[Event]) -> int:
     """Append events (already de-duplicated by the consumer) in the order given."""
     if not events:
         return 0
+    await insert_missing(conn, ledger_head, [{"id": 1, "size": 0, "head": GENESIS}], key=["id"])
     head = (await conn.execute(
         sa.select(ledger_head.c.size, ledger_head.c.head).where(ledger_head.c.id == 1)
         .with_for_update()
-    )).first()
-    if head is None:
-        await conn.execute(ledger_head.insert().values(id=1, size=0, head=GENESIS))
-        size, prev = 0, GENESIS
-    else:
-        size, prev = int(head.size), bytes(head.head)
+    )).one()
+    size, prev = int(head.size), bytes(head.head)
     now = utcnow()
     rows = []
     for ev in events:

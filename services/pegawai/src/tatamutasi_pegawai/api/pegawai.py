@@ -59,7 +59,7 @@ async def register_pegawai(
 
 @router.get("/{nip}", response_model=PegawaiOut, summary="One employee")
 async def get_pegawai(
-    nip: Annotated[str, Path(pattern=r"^\d{18}$")],
+    nip: Annotated[str, Path(pattern=r"^[0-9]{18}$")],
     runtime: RuntimeDep,
     response: Response,
     principal: Annotated[Principal, Depends(require_roles(*READERS))],

@@ -18,7 +18,7 @@ def _valid_nip(value: str) -> str:
     return value
 
 
-Nip = Annotated[str, Field(min_length=18, max_length=18, pattern=r"^\d{18}$",
+Nip = Annotated[str, Field(min_length=18, max_length=18, pattern=r"^[0-9]{18}$",
                            examples=["198503122010011002"]), AfterValidator(_valid_nip)]
 
 

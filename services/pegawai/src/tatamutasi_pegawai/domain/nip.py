@@ -46,7 +46,7 @@ def _fail(code: str, en: str, id_: str) -> NipError:
 
 def parse_nip(nip: str) -> NipInfo:
     """Parse and check the structure; raises NipError with a bilingual reason."""
-    if len(nip) != 18 or not nip.isdigit():
+    if len(nip) != 18 or not (nip.isascii() and nip.isdigit()):
         raise _fail("nip_length", "A NIP has exactly 18 digits",
                     "NIP harus terdiri dari tepat 18 angka")
     try:
