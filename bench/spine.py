@@ -415,6 +415,16 @@ class Phase:
         return self.lat(self.published, self.appended)
 
     @property
+    def relay_batches(self) -> int:
+        """Relay publish batches that carried this phase's events (one published_at each)."""
+        return len(set(self.published.values()))
+
+    @property
+    def consumer_batches(self) -> int:
+        """Ledger append batches that carried this phase's events (one appended_at each)."""
+        return len(set(self.appended.values()))
+
+    @property
     def throughput(self) -> float:
         assert self.gen is not None
         return len(self.regs) / (max(self.appended.values()) - min(self.gen.commits.values()))
@@ -729,8 +739,8 @@ def _phase_tables(run: Run) -> str:
         "",
         "| phase | offered | generator | spine events/s | commit→ledger p50 | p99 | max | "
         "relay stage p99 (commit→published) | bus+consumer stage p99 (published→ledger) | "
-        "visible p99 (observer) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "visible p99 (observer) | relay batches (mean size) | ledger batches (mean size) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for p in run.phases:
         assert p.gen is not None
@@ -739,7 +749,9 @@ def _phase_tables(run: Run) -> str:
             f"| {p.name} | {offered} | {fmt_rate(p.gen.rate)} | {fmt_rate(p.throughput)} | "
             f"{_p(p.commit_to_ledger, 50)} | {_p(p.commit_to_ledger, 99)} | "
             f"{_p(p.commit_to_ledger, 100)} | {_p(p.relay_stage, 99)} | "
-            f"{_p(p.bus_consumer_stage, 99)} | {_p(p.commit_to_visible, 99)} |")
+            f"{_p(p.bus_consumer_stage, 99)} | {_p(p.commit_to_visible, 99)} | "
+            f"{p.relay_batches} ({len(p.regs) / max(p.relay_batches, 1):.0f}) | "
+            f"{p.consumer_batches} ({len(p.regs) / max(p.consumer_batches, 1):.0f}) |")
     names = list(run.phases[0].cpu)
     lines += [
         "",

@@ -4,6 +4,7 @@ from collections import Counter
 from datetime import date
 
 import pytest
+
 from tatamutasi_cli.demo import JABATAN, OPD, DemoPegawai, demo_pegawai, make_nip
 from tatamutasi_pegawai.domain.nip import Kind, parse_nip
 
@@ -47,10 +48,22 @@ def test_names_match_sex_and_are_not_empty() -> None:
         assert p.name == p.name.strip()
         first = p.name.split()[0]
         sex = parse_nip(p.nip).sex
-        assert first in (("Budi", "Agus", "Rudi", "Hendra", "Dedi", "Ahmad", "Yusuf", "Fajar",
-                          "Rizki", "Bayu") if sex == 1 else
-                         ("Siti", "Dewi", "Ratna", "Putri", "Nur", "Indah", "Ayu", "Rina",
-                          "Lestari", "Wulan"))
+        assert first in (
+            ("Budi", "Agus", "Rudi", "Hendra", "Dedi", "Ahmad", "Yusuf", "Fajar", "Rizki", "Bayu")
+            if sex == 1
+            else (
+                "Siti",
+                "Dewi",
+                "Ratna",
+                "Putri",
+                "Nur",
+                "Indah",
+                "Ayu",
+                "Rina",
+                "Lestari",
+                "Wulan",
+            )
+        )
 
 
 def test_units_from_opd_round_robin() -> None:

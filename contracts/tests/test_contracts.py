@@ -10,6 +10,7 @@ import pydantic
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
+
 from tatamutasi_cli.contracts_gen import (
     CONSUMERS,
     PRODUCERS,

@@ -4,15 +4,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from system_harness import System
 
+from system_harness import System
 from tatamutasi_platform.broker import TansuBroker
 from tatamutasi_platform.testing import DatabaseFactory
 
 
 @pytest.fixture
-def system_factory(databases: DatabaseFactory, dev_keys: tuple[bytes, Path],
-                   tmp_path: Path) -> Iterator[Callable[..., System]]:
+def system_factory(
+    databases: DatabaseFactory, dev_keys: tuple[bytes, Path], tmp_path: Path
+) -> Iterator[Callable[..., System]]:
     made: list[tuple[System, TansuBroker | None]] = []
 
     def make(*, bootstrap: str | None = None) -> System:
@@ -29,5 +30,3 @@ def system_factory(databases: DatabaseFactory, dev_keys: tuple[bytes, Path],
         system.stop_all()
         if broker is not None:
             broker.stop()
-
-

@@ -1,33 +1,38 @@
-"""System-test harness (imported by conftest and the tests): each test gets its own tansu broker and fresh databases, and starts
-real service processes (uvicorn), exactly as `tatamutasi run` does."""
+"""System-test harness (imported by conftest and the tests): each test gets its own tansu
+broker and fresh databases, and starts real service processes (uvicorn), exactly as
+`tatamutasi run` does."""
 
 import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-import pytest
 
 from tatamutasi_cli.runner import RunConfig, service_env, start_service, wait_healthy
 from tatamutasi_cli.services import BY_NAME
-from tatamutasi_platform.broker import TansuBroker, free_port
+from tatamutasi_platform.broker import free_port
 from tatamutasi_platform.testing import DatabaseFactory
 
 T = TypeVar("T")
 
 FAST = {
-    "LOG_LEVEL": "WARNING", "ENVIRONMENT": "test", "KAFKA_SESSION_TIMEOUT_MS": "3000",
-    "KAFKA_HEARTBEAT_INTERVAL_MS": "500", "KAFKA_FETCH_MAX_WAIT_MS": "20",
-    "KAFKA_RECONNECT_BACKOFF_S": "0.3", "RELAY_POLL_INTERVAL_S": "0.05",
+    "LOG_LEVEL": "WARNING",
+    "ENVIRONMENT": "test",
+    "KAFKA_SESSION_TIMEOUT_MS": "3000",
+    "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+    "KAFKA_FETCH_MAX_WAIT_MS": "20",
+    "KAFKA_RECONNECT_BACKOFF_S": "0.3",
+    "RELAY_POLL_INTERVAL_S": "0.05",
 }
 
 
-def wait_until(probe: Callable[[], T], timeout: float = 20, interval: float = 0.1,
-               what: str = "condition") -> T:
+def wait_until(
+    probe: Callable[[], T], timeout: float = 20, interval: float = 0.1, what: str = "condition"
+) -> T:
     deadline = time.monotonic() + timeout
     while True:
         value = probe()
@@ -39,8 +44,9 @@ def wait_until(probe: Callable[[], T], timeout: float = 20, interval: float = 0.
 
 
 class System:
-    def __init__(self, databases: DatabaseFactory, public_key: Path, tmp: Path,
-                 bootstrap: str) -> None:
+    def __init__(
+        self, databases: DatabaseFactory, public_key: Path, tmp: Path, bootstrap: str
+    ) -> None:
         self.tmp = tmp
         self.public_key = public_key
         self.bootstrap = bootstrap
@@ -81,13 +87,17 @@ class System:
         return (self.tmp / f"{name}.log").read_text(errors="replace")
 
 
-def ledger_items(client: httpx.Client, audit_url: str, headers: dict[str, str],
-                 **params: Any) -> list[dict[str, Any]]:
+def ledger_items(
+    client: httpx.Client, audit_url: str, headers: dict[str, str], **params: Any
+) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     after = -1
     while True:
-        r = client.get(f"{audit_url}/ledger/entries", params={"after": after, "limit": 1000,
-                                                              **params}, headers=headers)
+        r = client.get(
+            f"{audit_url}/ledger/entries",
+            params={"after": after, "limit": 1000, **params},
+            headers=headers,
+        )
         r.raise_for_status()
         page = r.json()
         items += page["items"]

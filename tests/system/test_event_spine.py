@@ -11,10 +11,9 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from system_harness import System, ledger_items, wait_until
 from tatamutasi_contracts import Topic, dlq_topic
 from tatamutasi_platform.broker import TansuBroker, free_port
-
-from system_harness import System, ledger_items, wait_until
 
 pytestmark = [pytest.mark.system, pytest.mark.kafka, pytest.mark.slow]
 
@@ -26,9 +25,16 @@ def nip(i: int) -> str:
 
 
 def register(client: httpx.Client, url: str, headers: dict[str, str], i: int) -> None:
-    r = client.post(f"{url}/pegawai", headers=headers, json={
-        "nip": nip(i), "name": f"Pegawai Uji {i}", "unor_id": "U-DINKES",
-        "jabatan_id": "J-ANALIS"})
+    r = client.post(
+        f"{url}/pegawai",
+        headers=headers,
+        json={
+            "nip": nip(i),
+            "name": f"Pegawai Uji {i}",
+            "unor_id": "U-DINKES",
+            "jabatan_id": "J-ANALIS",
+        },
+    )
     assert r.status_code == 201, r.text
 
 
@@ -46,8 +52,10 @@ def test_registration_reaches_ledger_and_read_models(
     with httpx.Client(timeout=10) as client:
         started = time.monotonic()
         register(client, system.url("pegawai"), admin, 1)
-        items = wait_until(lambda: ledger_items(client, system.url("audit"), auditor),
-                           what="the event in the ledger")
+        items = wait_until(
+            lambda: ledger_items(client, system.url("audit"), auditor),
+            what="the event in the ledger",
+        )
         latency = time.monotonic() - started
         entry = items[0]
         assert entry["type"] == "pegawai.registered" and entry["subject"] == nip(1)
@@ -55,17 +63,26 @@ def test_registration_reaches_ledger_and_read_models(
         assert entry["event"]["data"]["unor_id"] == "U-DINKES"
         assert entry["event"]["actorrole"] == "admin"
         print(f"commit-to-ledger latency over HTTP: {latency:.3f}s")
-        bezetting = wait_until(lambda: client.get(f"{system.url('formasi')}/bezetting",
-                                                  headers=admin).json(), what="bezetting")
+        bezetting = wait_until(
+            lambda: client.get(f"{system.url('formasi')}/bezetting", headers=admin).json(),
+            what="bezetting",
+        )
         assert bezetting == [{"unor_id": "U-DINKES", "jabatan_id": "J-ANALIS", "filled": 1}]
         summary = wait_until(
-            lambda: client.get(f"{system.url('matching')}/read-models/workforce",
-                               headers=admin).json()["employees"], what="workforce")
+            lambda: client.get(
+                f"{system.url('matching')}/read-models/workforce", headers=admin
+            ).json()["employees"],
+            what="workforce",
+        )
         assert summary == 1
         verify = client.get(f"{system.url('audit')}/ledger/verify", headers=auditor).json()
         assert verify["consistent"] and verify["size"] == 1
-        assert client.get(f"{system.url('audit')}/ledger/entries",
-                          headers=auth_headers("pegawai")).status_code == 403
+        assert (
+            client.get(
+                f"{system.url('audit')}/ledger/entries", headers=auth_headers("pegawai")
+            ).status_code
+            == 403
+        )
         for name in ("audit", "pegawai"):
             assert client.get(f"{system.url(name)}/readyz").status_code == 200
 
@@ -86,9 +103,13 @@ def test_sigkill_between_commit_and_publish_loses_nothing_and_duplicates_change_
         assert ledger_items(client, system.url("audit"), auditor) == []
 
         system.start("pegawai")  # the relay publishes what the killed process left behind
-        items = wait_until(lambda: len(ledger_items(client, system.url("audit"), auditor)) == 5
-                           and ledger_items(client, system.url("audit"), auditor),
-                           what="5 ledger entries")
+        items = wait_until(
+            lambda: (
+                len(ledger_items(client, system.url("audit"), auditor)) == 5
+                and ledger_items(client, system.url("audit"), auditor)
+            ),
+            what="5 ledger entries",
+        )
         assert sorted(subjects(items)) == sorted(nip(i) for i in range(5))
         # Per-key order is kept; across partitions the ledger keeps arrival order.
         assert sorted(i["sequence"] for i in items) == [1, 2, 3, 4, 5]
@@ -98,20 +119,24 @@ def test_sigkill_between_commit_and_publish_loses_nothing_and_duplicates_change_
         assert len(replay) == 5
 
         async def redeliver() -> None:
-            producer = AIOKafkaProducer(bootstrap_servers=system.bootstrap,
-                                        enable_idempotence=False)
+            producer = AIOKafkaProducer(
+                bootstrap_servers=system.bootstrap, enable_idempotence=False
+            )
             await producer.start()
             try:
                 for env in replay:
-                    await producer.send_and_wait(Topic.PEGAWAI.value, orjson.dumps(env),
-                                                 key=env["subject"].encode())
+                    await producer.send_and_wait(
+                        Topic.PEGAWAI.value, orjson.dumps(env), key=env["subject"].encode()
+                    )
             finally:
                 await producer.stop()
 
         asyncio.run(redeliver())
         register(client, system.url("pegawai"), admin, 99)  # a marker behind the duplicates
-        wait_until(lambda: nip(99) in subjects(ledger_items(client, system.url("audit"),
-                                                            auditor)), what="marker")
+        wait_until(
+            lambda: nip(99) in subjects(ledger_items(client, system.url("audit"), auditor)),
+            what="marker",
+        )
         final = ledger_items(client, system.url("audit"), auditor)
         assert len(final) == 6
         verify = client.get(f"{system.url('audit')}/ledger/verify", headers=auditor).json()
@@ -130,9 +155,13 @@ def test_malformed_message_is_dead_lettered_and_consumption_continues(
         await producer.start()
         await producer.send_and_wait(Topic.PEGAWAI.value, b'{"specversion": "1.0"}', key=b"x")
         await producer.stop()
-        consumer = AIOKafkaConsumer(dlq_topic(Topic.PEGAWAI.value),
-                                    bootstrap_servers=system.bootstrap, group_id="dlq-reader",
-                                    auto_offset_reset="earliest", fetch_max_wait_ms=20)
+        consumer = AIOKafkaConsumer(
+            dlq_topic(Topic.PEGAWAI.value),
+            bootstrap_servers=system.bootstrap,
+            group_id="dlq-reader",
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=20,
+        )
         await consumer.start()
         try:
             got: list[Any] = []
@@ -171,11 +200,16 @@ def test_broker_down_at_start_then_everything_flows_when_it_comes_back(
         register(client, system.url("pegawai"), admin, 3)  # writes still commit
         broker = TansuBroker(port, log_file=tmp_path / "late-tansu.log").start()
         try:
-            items = wait_until(lambda: ledger_items(client, system.url("audit"), auditor),
-                               timeout=40, what="the event after the broker came back")
+            items = wait_until(
+                lambda: ledger_items(client, system.url("audit"), auditor),
+                timeout=40,
+                what="the event after the broker came back",
+            )
             assert subjects(items) == [nip(3)]
-            wait_until(lambda: client.get(f"{system.url('pegawai')}/readyz").status_code == 200,
-                       what="readiness")
+            wait_until(
+                lambda: client.get(f"{system.url('pegawai')}/readyz").status_code == 200,
+                what="readiness",
+            )
         finally:
             system.stop_all()
             broker.stop()

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from tatamutasi_contracts import EVENT_TYPES, Envelope, Topic, dlq_topic
 
 from tatamutasi_cli.services import SERVICES
+from tatamutasi_contracts import EVENT_TYPES, Envelope, Topic, dlq_topic
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID_PREFIX = "urn:tatamutasi:schema:"

@@ -28,12 +28,22 @@ JABATAN: tuple[tuple[str, str], ...] = (
     ("DEMO-J-PENGADM", "Pengadministrasi Perkantoran"),
 )
 
-_FIRST_M = ("Budi", "Agus", "Rudi", "Hendra", "Dedi", "Ahmad", "Yusuf", "Fajar", "Rizki",
-            "Bayu")
-_FIRST_F = ("Siti", "Dewi", "Ratna", "Putri", "Nur", "Indah", "Ayu", "Rina", "Lestari",
-            "Wulan")
-_LAST = ("Santoso", "Wijaya", "Saputra", "Hidayat", "Lubis", "Siregar", "Nasution",
-         "Pratama", "Kurniawan", "Rahmawati", "Setiawan", "Harahap")
+_FIRST_M = ("Budi", "Agus", "Rudi", "Hendra", "Dedi", "Ahmad", "Yusuf", "Fajar", "Rizki", "Bayu")
+_FIRST_F = ("Siti", "Dewi", "Ratna", "Putri", "Nur", "Indah", "Ayu", "Rina", "Lestari", "Wulan")
+_LAST = (
+    "Santoso",
+    "Wijaya",
+    "Saputra",
+    "Hidayat",
+    "Lubis",
+    "Siregar",
+    "Nasution",
+    "Pratama",
+    "Kurniawan",
+    "Rahmawati",
+    "Setiawan",
+    "Harahap",
+)
 _TITLES = ("", "S.E.", "S.Kom.", "S.Kep.", "S.Pd.", "S.H.", "M.M.", "S.T., M.T.")
 
 

@@ -9,20 +9,28 @@ import typer
 from tatamutasi_cli.services import BY_NAME, SERVICES
 from tatamutasi_platform.auth import ROLES, ensure_dev_keys, issue_token
 
-app = typer.Typer(help="TataMutasi: plan, govern and prove mutasi ASN.", no_args_is_help=True,
-                  add_completion=False)
+app = typer.Typer(
+    help="TataMutasi: plan, govern and prove mutasi ASN.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
-DataDir = Annotated[Path, typer.Option(envvar="TATAMUTASI_DATA_DIR",
-                                       help="Where SQLite files, keys and logs live")]
+DataDir = Annotated[
+    Path, typer.Option(envvar="TATAMUTASI_DATA_DIR", help="Where SQLite files, keys and logs live")
+]
 
 
 @app.command()
 def token(
-    role: Annotated[list[str], typer.Option("--role", "-r", help=f"One of {', '.join(ROLES)}; "
-                                            "repeat for several")],
+    role: Annotated[
+        list[str],
+        typer.Option("--role", "-r", help=f"One of {', '.join(ROLES)}; repeat for several"),
+    ],
     sub: Annotated[str | None, typer.Option(help="Subject: a NIP for pegawai, a user id")] = None,
-    units: Annotated[list[str] | None, typer.Option("--units", "-u", help="Unit ids (operator "
-                                                    "scope); repeat or comma-separate")] = None,
+    units: Annotated[
+        list[str] | None,
+        typer.Option("--units", "-u", help="Unit ids (operator scope); repeat or comma-separate"),
+    ] = None,
     name: Annotated[str | None, typer.Option(help="Display name")] = None,
     ttl: Annotated[int, typer.Option(help="Lifetime in seconds")] = 8 * 3600,
     data_dir: DataDir = Path("data"),
@@ -30,12 +38,21 @@ def token(
     """Print a development JWT signed with the local key (created by `tatamutasi run`)."""
     bad = [r for r in role if r not in ROLES]
     if bad:
-        raise typer.BadParameter(f"unknown role(s) {bad}; choose from {', '.join(ROLES)}",
-                                 param_hint="--role")
+        raise typer.BadParameter(
+            f"unknown role(s) {bad}; choose from {', '.join(ROLES)}", param_hint="--role"
+        )
     private, _ = ensure_dev_keys(data_dir / "keys")
     unit_list = [u for chunk in (units or []) for u in chunk.split(",") if u]
-    typer.echo(issue_token(private.read_bytes(), sub=sub or f"dev-{role[0]}", roles=role,
-                           units=unit_list, name=name, ttl_s=ttl))
+    typer.echo(
+        issue_token(
+            private.read_bytes(),
+            sub=sub or f"dev-{role[0]}",
+            roles=role,
+            units=unit_list,
+            name=name,
+            ttl_s=ttl,
+        )
+    )
 
 
 @app.command()
@@ -47,18 +64,27 @@ def run(
     matching_port: Annotated[int, typer.Option(envvar="TATAMUTASI_MATCHING_PORT")] = 8003,
     audit_port: Annotated[int, typer.Option(envvar="TATAMUTASI_AUDIT_PORT")] = 8004,
     demo: Annotated[bool, typer.Option(help="Load the demo Pemda on first run")] = True,
-    kafka_bootstrap: Annotated[str | None, typer.Option(
-        envvar="TATAMUTASI_KAFKA_BOOTSTRAP", help="Use this broker instead of starting tansu"
-    )] = None,
+    kafka_bootstrap: Annotated[
+        str | None,
+        typer.Option(
+            envvar="TATAMUTASI_KAFKA_BOOTSTRAP", help="Use this broker instead of starting tansu"
+        ),
+    ] = None,
 ) -> None:
     """Start the broker and the four services with a demo Pemda; Ctrl-C stops them."""
     from tatamutasi_cli.runner import RunConfig
     from tatamutasi_cli.runner import run as run_all
 
     cfg = RunConfig(
-        data_dir=data_dir.resolve(), broker_port=broker_port, load_demo=demo,
-        ports={"pegawai": pegawai_port, "formasi": formasi_port, "matching": matching_port,
-               "audit": audit_port},
+        data_dir=data_dir.resolve(),
+        broker_port=broker_port,
+        load_demo=demo,
+        ports={
+            "pegawai": pegawai_port,
+            "formasi": formasi_port,
+            "matching": matching_port,
+            "audit": audit_port,
+        },
         kafka_bootstrap=kafka_bootstrap,
     )
     raise typer.Exit(run_all(cfg, echo=typer.echo))
@@ -76,8 +102,7 @@ def migrate(
         if n not in BY_NAME:
             raise typer.BadParameter(f"unknown service {n!r}", param_hint="--service")
         entry = BY_NAME[n]
-        url = os.environ.get(f"{entry.prefix}_DATABASE_URL",
-                             f"sqlite:///./data/{entry.name}.db")
+        url = os.environ.get(f"{entry.prefix}_DATABASE_URL", f"sqlite:///./data/{entry.name}.db")
         upgrade(entry.package, url, entry.name)
         typer.echo(f"{n}: migrated")
 
@@ -119,8 +144,10 @@ def contracts(
 
     drift = write_or_check(generate_all(), out, check=check)
     if check and drift:
-        typer.echo("Contracts drifted from the code; run `make contracts`:\n  " +
-                   "\n  ".join(drift), err=True)
+        typer.echo(
+            "Contracts drifted from the code; run `make contracts`:\n  " + "\n  ".join(drift),
+            err=True,
+        )
         raise typer.Exit(1)
     typer.echo("contracts up to date" if check else f"wrote contracts to {out}")
 

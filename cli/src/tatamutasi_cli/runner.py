@@ -34,8 +34,9 @@ class RunConfig:
     kafka_bootstrap: str | None = None  # use an external broker instead of starting tansu
 
 
-def service_env(cfg: RunConfig, svc: ServiceEntry, public_key: Path, bootstrap: str
-                ) -> dict[str, str]:
+def service_env(
+    cfg: RunConfig, svc: ServiceEntry, public_key: Path, bootstrap: str
+) -> dict[str, str]:
     p = svc.prefix
     url = cfg.database_urls.get(svc.name) or f"sqlite:///{cfg.data_dir / (svc.name + '.db')}"
     return {
@@ -46,15 +47,30 @@ def service_env(cfg: RunConfig, svc: ServiceEntry, public_key: Path, bootstrap: 
     }
 
 
-def start_service(cfg: RunConfig, svc: ServiceEntry, env: dict[str, str],
-                  log_path: Path) -> subprocess.Popen[bytes]:
+def start_service(
+    cfg: RunConfig, svc: ServiceEntry, env: dict[str, str], log_path: Path
+) -> subprocess.Popen[bytes]:
     log = open(log_path, "ab")  # noqa: SIM115 - owned by the child for its lifetime
     return subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", svc.factory, "--host", cfg.host,
-         "--port", str(cfg.ports[svc.name]), "--no-access-log", "--timeout-graceful-shutdown",
-         "10"],
-        env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            svc.factory,
+            "--host",
+            cfg.host,
+            "--port",
+            str(cfg.ports[svc.name]),
+            "--no-access-log",
+            "--timeout-graceful-shutdown",
+            "10",
+        ],
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
     )
 
 
@@ -75,12 +91,20 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 90) -
 def load_demo(base_urls: dict[str, str], token: str) -> int:
     """Register the demo employees through the API. Idempotency keys make a re-run safe."""
     created = 0
-    with httpx.Client(base_url=base_urls["pegawai"], timeout=30,
-                      headers={"Authorization": f"Bearer {token}"}) as client:
+    with httpx.Client(
+        base_url=base_urls["pegawai"], timeout=30, headers={"Authorization": f"Bearer {token}"}
+    ) as client:
         for p in demo.demo_pegawai():
-            r = client.post("/pegawai", json={"nip": p.nip, "name": p.name,
-                                              "unor_id": p.unor_id, "jabatan_id": p.jabatan_id},
-                            headers={"Idempotency-Key": f"demo-{p.nip}"})
+            r = client.post(
+                "/pegawai",
+                json={
+                    "nip": p.nip,
+                    "name": p.name,
+                    "unor_id": p.unor_id,
+                    "jabatan_id": p.jabatan_id,
+                },
+                headers={"Idempotency-Key": f"demo-{p.nip}"},
+            )
             if r.status_code == 201:
                 created += 1
             elif r.status_code != 409:
@@ -108,8 +132,10 @@ def run(cfg: RunConfig, echo=print) -> int:  # type: ignore[no-untyped-def]
     private_key, public_key = ensure_dev_keys(cfg.data_dir / "keys")
     for svc in SERVICES:
         if port_open(cfg.host, cfg.ports[svc.name]):
-            echo(f"Port {cfg.ports[svc.name]} ({svc.name}) is in use; choose another with "
-                 f"--{svc.name}-port or stop what runs there.")
+            echo(
+                f"Port {cfg.ports[svc.name]} ({svc.name}) is in use; choose another with "
+                f"--{svc.name}-port or stop what runs there."
+            )
             return 2
 
     broker: TansuBroker | None = None
@@ -117,8 +143,7 @@ def run(cfg: RunConfig, echo=print) -> int:  # type: ignore[no-untyped-def]
         bootstrap = cfg.kafka_bootstrap
     else:
         if port_open(cfg.host, cfg.broker_port):
-            echo(f"Port {cfg.broker_port} (broker) is in use; choose another with "
-                 "--broker-port.")
+            echo(f"Port {cfg.broker_port} (broker) is in use; choose another with --broker-port.")
             return 2
         broker = TansuBroker(cfg.broker_port, log_file=logs / "tansu.log")
         echo(f"Starting broker (tansu) on {cfg.host}:{cfg.broker_port} ...")
@@ -138,14 +163,17 @@ def run(cfg: RunConfig, echo=print) -> int:  # type: ignore[no-untyped-def]
         base_urls = {}
         for svc in SERVICES:
             env = service_env(cfg, svc, public_key, bootstrap)
-            echo(f"Starting {svc.name} on port {cfg.ports[svc.name]} (log: "
-                 f"{logs / (svc.name + '.log')}) ...")
+            echo(
+                f"Starting {svc.name} on port {cfg.ports[svc.name]} (log: "
+                f"{logs / (svc.name + '.log')}) ..."
+            )
             procs.append(start_service(cfg, svc, env, logs / f"{svc.name}.log"))
             base_urls[svc.name] = f"http://{cfg.host}:{cfg.ports[svc.name]}"
         for svc, proc in zip(SERVICES, procs, strict=True):
             wait_healthy(base_urls[svc.name], proc)
-        admin_token = issue_token(private_key.read_bytes(), sub="demo-admin", roles=["admin"],
-                                  name="Admin Demo")
+        admin_token = issue_token(
+            private_key.read_bytes(), sub="demo-admin", roles=["admin"], name="Admin Demo"
+        )
         marker = cfg.data_dir / DEMO_MARKER
         if cfg.load_demo and not marker.exists():
             n = load_demo(base_urls, admin_token)
@@ -159,13 +187,17 @@ def run(cfg: RunConfig, echo=print) -> int:  # type: ignore[no-untyped-def]
         echo("")
         echo("Get a token:   .venv/bin/tatamutasi token --role admin")
         echo("               .venv/bin/tatamutasi token --role auditor")
-        echo("Try:           curl -H \"Authorization: Bearer $TOKEN\" "
-             f"{base_urls['audit']}/ledger/entries")
+        echo(
+            'Try:           curl -H "Authorization: Bearer $TOKEN" '
+            f"{base_urls['audit']}/ledger/entries"
+        )
         while not interrupted:
             for svc, proc in zip(SERVICES, procs, strict=True):
                 if proc.poll() is not None:
-                    echo(f"{svc.name} stopped unexpectedly (code {proc.returncode}); see "
-                         f"{logs / (svc.name + '.log')}")
+                    echo(
+                        f"{svc.name} stopped unexpectedly (code {proc.returncode}); see "
+                        f"{logs / (svc.name + '.log')}"
+                    )
                     return 1
             time.sleep(0.5)
         echo("Stopping ...")

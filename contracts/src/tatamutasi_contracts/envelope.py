@@ -26,7 +26,9 @@ class Envelope(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     specversion: Literal["1.0"] = Field(description="CloudEvents version.")
-    id: str = Field(min_length=1, max_length=64, description="Unique event id (producers use UUID 4).")
+    id: str = Field(
+        min_length=1, max_length=64, description="Unique event id (producers use UUID 4)."
+    )
     source: str = Field(
         min_length=1,
         max_length=200,

@@ -19,9 +19,15 @@ async def _append_one(conn, event: Event) -> None:  # type: ignore[no-untyped-de
 
 def _consumer(runtime: Runtime) -> IdempotentConsumer:
     return IdempotentConsumer(
-        name="audit-ledger", topics=ALL_TOPICS, settings=runtime.settings,
-        engine=runtime.engine, tables=runtime.tables, bus=runtime.bus,
-        metrics=runtime.metrics, handler=_append_one, batch_handler=ledger.append,
+        name="audit-ledger",
+        topics=ALL_TOPICS,
+        settings=runtime.settings,
+        engine=runtime.engine,
+        tables=runtime.tables,
+        bus=runtime.bus,
+        metrics=runtime.metrics,
+        handler=_append_one,
+        batch_handler=ledger.append,
     )
 
 

@@ -4,6 +4,7 @@ import hashlib
 from typing import Any
 
 import pytest
+
 from tatamutasi_audit.ledger.chain import (
     GENESIS,
     entry_bytes,

@@ -14,9 +14,14 @@ from tatamutasi_platform.runtime import Runtime
 
 def _consumer(runtime: Runtime) -> IdempotentConsumer:
     return IdempotentConsumer(
-        name="formasi-bezetting", topics=[Topic.PEGAWAI.value], settings=runtime.settings,
-        engine=runtime.engine, tables=runtime.tables, bus=runtime.bus,
-        metrics=runtime.metrics, handler=on_pegawai_event,
+        name="formasi-bezetting",
+        topics=[Topic.PEGAWAI.value],
+        settings=runtime.settings,
+        engine=runtime.engine,
+        tables=runtime.tables,
+        bus=runtime.bus,
+        metrics=runtime.metrics,
+        handler=on_pegawai_event,
     )
 
 

@@ -14,9 +14,14 @@ from tatamutasi_platform.runtime import Runtime
 
 def _consumer(runtime: Runtime) -> IdempotentConsumer:
     return IdempotentConsumer(
-        name="matching-read-models", topics=[Topic.PEGAWAI.value, Topic.FORMASI.value],
-        settings=runtime.settings, engine=runtime.engine, tables=runtime.tables,
-        bus=runtime.bus, metrics=runtime.metrics, handler=on_event,
+        name="matching-read-models",
+        topics=[Topic.PEGAWAI.value, Topic.FORMASI.value],
+        settings=runtime.settings,
+        engine=runtime.engine,
+        tables=runtime.tables,
+        bus=runtime.bus,
+        metrics=runtime.metrics,
+        handler=on_event,
     )
 
 

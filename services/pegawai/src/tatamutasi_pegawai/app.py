@@ -1,4 +1,6 @@
-"""Composition root of the pegawai service: `uvicorn --factory tatamutasi_pegawai.app:create_app`."""
+"""Composition root of the pegawai service.
+
+Run: `uvicorn --factory tatamutasi_pegawai.app:create_app`."""
 
 from fastapi import FastAPI
 

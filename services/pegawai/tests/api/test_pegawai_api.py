@@ -18,8 +18,9 @@ BODY = {"nip": NIP, "name": "Budi Santoso, S.Kom.", "unor_id": "U-DINKES", "jaba
 
 @pytest.fixture
 def client(db_url: str, dev_keys: tuple[bytes, Path]) -> Iterator[TestClient]:
-    settings = service_settings(PegawaiSettings, db_url=db_url, public_key=dev_keys[1],
-                                max_request_bytes=4096)
+    settings = service_settings(
+        PegawaiSettings, db_url=db_url, public_key=dev_keys[1], max_request_bytes=4096
+    )
     with TestClient(create_app(settings)) as c:  # type: ignore[arg-type]
         yield c
 
@@ -29,8 +30,13 @@ def outbox_count(client: TestClient) -> int:
 
     async def count() -> int:
         async with runtime.engine.connect() as conn:
-            return int((await conn.execute(
-                sa.select(sa.func.count()).select_from(runtime.tables.outbox))).scalar_one())
+            return int(
+                (
+                    await conn.execute(
+                        sa.select(sa.func.count()).select_from(runtime.tables.outbox)
+                    )
+                ).scalar_one()
+            )
 
     assert client.portal is not None
     return client.portal.call(count)
@@ -75,28 +81,40 @@ def test_invalid_body_lists_every_field_in_both_languages(
 
 
 def test_english_detail_on_request(client: TestClient, auth_headers: Headers) -> None:
-    r = client.post("/pegawai", json={}, headers={**auth_headers("admin"),
-                                                  "Accept-Language": "en-US,en;q=0.9"})
+    r = client.post(
+        "/pegawai", json={}, headers={**auth_headers("admin"), "Accept-Language": "en-US,en;q=0.9"}
+    )
     assert r.status_code == 422 and r.json()["detail"] == r.json()["detail_en"]
 
 
 def test_malformed_json_is_422_not_500(client: TestClient, auth_headers: Headers) -> None:
-    r = client.post("/pegawai", content=b"{nope", headers={
-        **auth_headers("admin"), "Content-Type": "application/json"})
+    r = client.post(
+        "/pegawai",
+        content=b"{nope",
+        headers={**auth_headers("admin"), "Content-Type": "application/json"},
+    )
     assert r.status_code == 422
     assert r.json()["errors"][0]["code"] == "json_invalid"
 
 
 def test_oversized_body_is_413(client: TestClient, auth_headers: Headers) -> None:
-    r = client.post("/pegawai", content=b"x" * 5000, headers={
-        **auth_headers("admin"), "Content-Type": "application/json"})
+    r = client.post(
+        "/pegawai",
+        content=b"x" * 5000,
+        headers={**auth_headers("admin"), "Content-Type": "application/json"},
+    )
     assert r.status_code == 413
     assert r.headers["content-type"] == "application/problem+json"
 
 
-@pytest.mark.parametrize("headers", [
-    {}, {"Authorization": "Bearer not-a-jwt"}, {"Authorization": "Basic abc"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer not-a-jwt"},
+        {"Authorization": "Basic abc"},
+    ],
+)
 def test_missing_or_bad_token_is_401(client: TestClient, headers: dict[str, str]) -> None:
     r = client.post("/pegawai", json=BODY, headers=headers)
     assert r.status_code == 401
@@ -119,11 +137,9 @@ def test_roles_that_may_not_register_get_403(
 
 
 def test_operator_is_scoped_to_own_units(client: TestClient, auth_headers: Headers) -> None:
-    other = client.post("/pegawai", json=BODY,
-                        headers=auth_headers("operator", units=("U-OTHER",)))
+    other = client.post("/pegawai", json=BODY, headers=auth_headers("operator", units=("U-OTHER",)))
     assert other.status_code == 403 and other.json()["errors"][0]["field"] == "unor_id"
-    own = client.post("/pegawai", json=BODY,
-                      headers=auth_headers("operator", units=("U-DINKES",)))
+    own = client.post("/pegawai", json=BODY, headers=auth_headers("operator", units=("U-DINKES",)))
     assert own.status_code == 201
     hidden = client.get(f"/pegawai/{NIP}", headers=auth_headers("operator", units=("U-X",)))
     assert hidden.status_code == 403
@@ -151,21 +167,26 @@ def test_get_unknown_is_404_problem(client: TestClient, auth_headers: Headers) -
 
 def test_employee_reads_only_self(client: TestClient, auth_headers: Headers) -> None:
     client.post("/pegawai", json=BODY, headers=auth_headers("admin"))
-    assert client.get(f"/pegawai/{NIP}", headers=auth_headers("pegawai", sub=NIP)
-                      ).status_code == 200
+    assert (
+        client.get(f"/pegawai/{NIP}", headers=auth_headers("pegawai", sub=NIP)).status_code == 200
+    )
     r = client.get(f"/pegawai/{NIP}", headers=auth_headers("pegawai", sub="199001012015032001"))
     assert r.status_code == 403
 
 
-def test_list_is_cursor_paginated_and_filterable(
-    client: TestClient, auth_headers: Headers
-) -> None:
+def test_list_is_cursor_paginated_and_filterable(client: TestClient, auth_headers: Headers) -> None:
     h = auth_headers("admin")
     nips = [f"19850312201001100{i}" for i in range(1, 6)]
     for i, nip in enumerate(nips):
         unit = "U-A" if i % 2 else "U-B"
-        assert client.post("/pegawai", json={**BODY, "nip": nip, "unor_id": unit,
-                                             "name": f"Pegawai {i}"}, headers=h).status_code == 201
+        assert (
+            client.post(
+                "/pegawai",
+                json={**BODY, "nip": nip, "unor_id": unit, "name": f"Pegawai {i}"},
+                headers=h,
+            ).status_code
+            == 201
+        )
     seen: list[str] = []
     cursor = None
     while True:
@@ -201,5 +222,7 @@ def test_platform_endpoints(client: TestClient, auth_headers: Headers) -> None:
     assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
     assert client.delete("/healthz").status_code == 405
     assert r.headers["x-request-id"]
-    assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}
-                      ).headers["x-request-id"] == "abc-123"
+    assert (
+        client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"]
+        == "abc-123"
+    )

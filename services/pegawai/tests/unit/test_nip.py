@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from tatamutasi_pegawai.domain.nip import (
     MIN_AGE_AT_APPOINTMENT,
     Kind,

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import orjson
 import sqlalchemy as sa
 import structlog
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.routing import APIRoute
 from prometheus_client import generate_latest
@@ -93,16 +93,27 @@ class RequestContextMiddleware:
 
         length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body:
-            body = orjson.dumps({
-                "type": "urn:tatamutasi:problem:payload-too-large", "title": "Payload Too Large",
-                "status": 413, "detail": f"Isi permintaan melebihi {self.max_body} byte",
-                "detail_en": f"The request body exceeds {self.max_body} bytes",
-                "detail_id": f"Isi permintaan melebihi {self.max_body} byte",
-                "request_id": rid,
-            })
-            await send({"type": "http.response.start", "status": 413,
-                        "headers": [(b"content-type", PROBLEM_JSON.encode()),
-                                    (b"x-request-id", rid.encode())]})
+            body = orjson.dumps(
+                {
+                    "type": "urn:tatamutasi:problem:payload-too-large",
+                    "title": "Payload Too Large",
+                    "status": 413,
+                    "detail": f"Isi permintaan melebihi {self.max_body} byte",
+                    "detail_en": f"The request body exceeds {self.max_body} bytes",
+                    "detail_id": f"Isi permintaan melebihi {self.max_body} byte",
+                    "request_id": rid,
+                }
+            )
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 413,
+                    "headers": [
+                        (b"content-type", PROBLEM_JSON.encode()),
+                        (b"x-request-id", rid.encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             structlog.contextvars.unbind_contextvars("request_id", "trace_id")
             return
@@ -125,8 +136,13 @@ class RequestContextMiddleware:
             self.metrics.http_requests.labels(method, template, str(status)).inc()
             self.metrics.http_latency.labels(method, template).observe(elapsed)
             if template not in ("/healthz", "/metrics", "/readyz"):
-                log.info("request", method=method, route=template, status=status,
-                         ms=round(elapsed * 1000, 1))
+                log.info(
+                    "request",
+                    method=method,
+                    route=template,
+                    status=status,
+                    ms=round(elapsed * 1000, 1),
+                )
             structlog.contextvars.unbind_contextvars("request_id", "trace_id")
 
 
@@ -148,8 +164,12 @@ def platform_router() -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Readiness: database and broker reachable",
-                response_model=Readiness, responses={503: {"model": Readiness}})
+    @router.get(
+        "/readyz",
+        summary="Readiness: database and broker reachable",
+        response_model=Readiness,
+        responses={503: {"model": Readiness}},
+    )
     async def readyz(runtime: RuntimeDep) -> JSONResponse:
         checks: dict[str, str] = {}
         try:
@@ -159,20 +179,27 @@ def platform_router() -> APIRouter:
             checks["database"] = f"error: {type(exc).__name__}"
         checks["broker"] = "ok" if await runtime.bus.check() else "unreachable"
         ready = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ready" if ready else "not_ready", "checks": checks},
-                            status_code=200 if ready else 503)
+        return JSONResponse(
+            {"status": "ready" if ready else "not_ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
     async def metrics(runtime: RuntimeDep) -> PlainTextResponse:
         with contextlib.suppress(Exception):
             runtime.metrics.outbox_pending.set(await runtime.relay.pending())
-        return PlainTextResponse(generate_latest(runtime.metrics.registry).decode(),
-                                 media_type="text/plain; version=0.0.4")
+        return PlainTextResponse(
+            generate_latest(runtime.metrics.registry).decode(),
+            media_type="text/plain; version=0.0.4",
+        )
 
-    @router.get("/events", summary="Replay this service's published events",
-                response_model=EventPage,
-                description="Events in `sequence` order after `after`. Consumers that find a "
-                "hole in a producer's sequence fetch the missing range here.")
+    @router.get(
+        "/events",
+        summary="Replay this service's published events",
+        response_model=EventPage,
+        description="Events in `sequence` order after `after`. Consumers that find a "
+        "hole in a producer's sequence fetch the missing range here.",
+    )
     async def events(
         runtime: RuntimeDep,
         _p: Annotated[Principal, Depends(require_roles("admin", "auditor", "integration"))],
@@ -180,12 +207,15 @@ def platform_router() -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> EventPage:
         async with runtime.engine.connect() as conn:
-            items = await read_events(conn, runtime.tables, runtime.settings.source,
-                                      after=after, limit=limit)
+            items = await read_events(
+                conn, runtime.tables, runtime.settings.source, after=after, limit=limit
+            )
         next_after = items[-1]["sequence"] if len(items) == limit else None
-        return EventPage(source=runtime.settings.source,
-                         items=[Envelope.model_validate(i) for i in items],
-                         next_after=next_after)
+        return EventPage(
+            source=runtime.settings.source,
+            items=[Envelope.model_validate(i) for i in items],
+            next_after=next_after,
+        )
 
     return router
 
@@ -202,15 +232,23 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level, json=settings.log_json, service=spec.name)
         if settings.migrate_on_start:
-            await asyncio.to_thread(migrations.upgrade, spec.package, settings.database_url,
-                                    spec.name)
+            await asyncio.to_thread(
+                migrations.upgrade, spec.package, settings.database_url, spec.name
+            )
         engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
         bus = Bus(settings, metrics, spec.publishes)
-        relay = OutboxRelay(engine, spec.tables, settings.source, bus, metrics,
-                            batch_size=settings.relay_batch_size,
-                            poll_interval_s=settings.relay_poll_interval_s)
-        runtime = Runtime(settings, engine, spec.tables, metrics, bus, relay,
-                          TokenVerifier(settings))
+        relay = OutboxRelay(
+            engine,
+            spec.tables,
+            settings.source,
+            bus,
+            metrics,
+            batch_size=settings.relay_batch_size,
+            poll_interval_s=settings.relay_poll_interval_s,
+        )
+        runtime = Runtime(
+            settings, engine, spec.tables, metrics, bus, relay, TokenVerifier(settings)
+        )
         app.state.runtime = runtime
         tasks = [asyncio.create_task(bus.run(), name="bus")]
         if settings.relay_enabled:
@@ -251,8 +289,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = metrics
     install_problem_handlers(app)
-    app.add_middleware(RequestContextMiddleware, metrics=metrics,
-                       max_body=settings.max_request_bytes)
+    app.add_middleware(
+        RequestContextMiddleware, metrics=metrics, max_body=settings.max_request_bytes
+    )
     app.include_router(platform_router())
     for router in spec.routers:
         app.include_router(router)

@@ -18,7 +18,13 @@ from tatamutasi_platform.outbox import Actor
 from tatamutasi_platform.settings import ServiceSettings
 
 ROLES: tuple[str, ...] = (
-    "admin", "operator", "penilai", "ppk", "pegawai", "auditor", "integration",
+    "admin",
+    "operator",
+    "penilai",
+    "ppk",
+    "pegawai",
+    "auditor",
+    "integration",
 )
 
 
@@ -80,37 +86,59 @@ class TokenVerifier:
     def verify(self, token: str) -> Principal:
         s = self._settings
         if not self.configured:
-            raise AuthError("not_configured", "Token verification is not configured",
-                            "Verifikasi token belum dikonfigurasi")
+            raise AuthError(
+                "not_configured",
+                "Token verification is not configured",
+                "Verifikasi token belum dikonfigurasi",
+            )
         try:
             key = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._key
             claims = jwt.decode(
-                token, key, algorithms=s.auth_algorithms, audience=s.auth_audience,
-                issuer=s.auth_issuer, leeway=s.auth_leeway_s,
+                token,
+                key,
+                algorithms=s.auth_algorithms,
+                audience=s.auth_audience,
+                issuer=s.auth_issuer,
+                leeway=s.auth_leeway_s,
                 options={"require": ["exp", "sub", "iss", "aud"]},
             )
         except jwt.ExpiredSignatureError:
-            raise AuthError("token_expired", "The token has expired",
-                            "Token sudah kedaluwarsa") from None
+            raise AuthError(
+                "token_expired", "The token has expired", "Token sudah kedaluwarsa"
+            ) from None
         except jwt.InvalidAudienceError:
-            raise AuthError("wrong_audience", "The token is not meant for this system",
-                            "Token tidak ditujukan untuk sistem ini") from None
+            raise AuthError(
+                "wrong_audience",
+                "The token is not meant for this system",
+                "Token tidak ditujukan untuk sistem ini",
+            ) from None
         except jwt.InvalidIssuerError:
-            raise AuthError("wrong_issuer", "The token comes from an unknown issuer",
-                            "Token berasal dari penerbit yang tidak dikenal") from None
+            raise AuthError(
+                "wrong_issuer",
+                "The token comes from an unknown issuer",
+                "Token berasal dari penerbit yang tidak dikenal",
+            ) from None
         except jwt.PyJWTError as exc:
-            raise AuthError("invalid_token", f"The token is invalid ({type(exc).__name__})",
-                            "Token tidak sah") from None
+            raise AuthError(
+                "invalid_token", f"The token is invalid ({type(exc).__name__})", "Token tidak sah"
+            ) from None
         roles = _roles_from_claims(claims)
         if not roles:
-            raise AuthError("no_role", "The token carries no TataMutasi role",
-                            "Token tidak memuat peran TataMutasi")
+            raise AuthError(
+                "no_role",
+                "The token carries no TataMutasi role",
+                "Token tidak memuat peran TataMutasi",
+            )
         units = claims.get("units") or []
         if not isinstance(units, list) or not all(isinstance(u, str) for u in units):
-            raise AuthError("invalid_token", "The 'units' claim must be a list of strings",
-                            "Klaim 'units' harus berupa daftar teks")
-        return Principal(sub=str(claims["sub"]), roles=roles, units=frozenset(units),
-                         name=claims.get("name"))
+            raise AuthError(
+                "invalid_token",
+                "The 'units' claim must be a list of strings",
+                "Klaim 'units' harus berupa daftar teks",
+            )
+        return Principal(
+            sub=str(claims["sub"]), roles=roles, units=frozenset(units), name=claims.get("name")
+        )
 
 
 def _roles_from_claims(claims: dict[str, Any]) -> frozenset[str]:
@@ -131,10 +159,14 @@ def _roles_from_claims(claims: dict[str, Any]) -> frozenset[str]:
 def generate_keypair() -> tuple[bytes, bytes]:
     private = Ed25519PrivateKey.generate()
     return (
-        private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                              serialization.NoEncryption()),
-        private.public_key().public_bytes(serialization.Encoding.PEM,
-                                          serialization.PublicFormat.SubjectPublicKeyInfo),
+        private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+        private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ),
     )
 
 
@@ -168,8 +200,14 @@ def issue_token(
         raise ValueError(f"unknown role(s) {unknown}; choose from {', '.join(ROLES)}")
     iat = int(now if now is not None else time.time())
     claims: dict[str, Any] = {
-        "sub": sub, "roles": roles, "units": list(units), "iss": issuer, "aud": audience,
-        "iat": iat, "nbf": iat, "exp": iat + ttl_s,
+        "sub": sub,
+        "roles": roles,
+        "units": list(units),
+        "iss": issuer,
+        "aud": audience,
+        "iat": iat,
+        "nbf": iat,
+        "exp": iat + ttl_s,
     }
     if name:
         claims["name"] = name

@@ -40,8 +40,9 @@ def port_open(host: str, port: int, timeout: float = 0.2) -> bool:
 class TansuBroker:
     """`with TansuBroker() as b: b.bootstrap` — memory-only; a restart loses its data."""
 
-    def __init__(self, port: int | None = None, *, log_file: Path | None = None,
-                 partitions: int = 3) -> None:
+    def __init__(
+        self, port: int | None = None, *, log_file: Path | None = None, partitions: int = 3
+    ) -> None:
         self.port = port or free_port()
         self.host = "127.0.0.1"
         self.partitions = partitions
@@ -62,9 +63,19 @@ class TansuBroker:
         url = f"tcp://{self.host}:{self.port}"
         out = open(self._log_file, "ab") if self._log_file else subprocess.DEVNULL  # noqa: SIM115
         self._proc = subprocess.Popen(
-            [str(tansu_binary()), "broker", "--listener-url", url,
-             "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            [
+                str(tansu_binary()),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
         deadline = time.monotonic() + timeout
@@ -110,7 +121,8 @@ class TansuBroker:
     def __enter__(self) -> "TansuBroker":
         return self.start() if not self.running else self
 
-    def __exit__(self, et: type[BaseException] | None, e: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
         with contextlib.suppress(Exception):
             self.stop()

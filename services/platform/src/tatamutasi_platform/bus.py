@@ -36,8 +36,9 @@ async def ensure_topics(
     try:
         existing = set(await admin.list_topics())
         missing = [
-            NewTopic(name=t, num_partitions=1 if t.endswith(".dlq") else partitions,
-                     replication_factor=1)
+            NewTopic(
+                name=t, num_partitions=1 if t.endswith(".dlq") else partitions, replication_factor=1
+            )
             for t in topics
             if t not in existing
         ]
@@ -72,8 +73,9 @@ def consumer_kwargs(settings: ServiceSettings, group_id: str) -> dict[str, Any]:
         "heartbeat_interval_ms": settings.kafka_heartbeat_interval_ms,
         "fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms,
         "max_poll_records": settings.consumer_batch_size,
-        "request_timeout_ms": max(settings.kafka_request_timeout_ms,
-                                  settings.kafka_session_timeout_ms + 1000),
+        "request_timeout_ms": max(
+            settings.kafka_request_timeout_ms, settings.kafka_session_timeout_ms + 1000
+        ),
         "client_id": f"tatamutasi-{settings.service_name}",
     }
 
@@ -107,16 +109,18 @@ class Bus(Publisher):
             producer = AIOKafkaProducer(**producer_kwargs(s))
             try:
                 if s.kafka_create_topics:
-                    await ensure_topics(s.kafka_bootstrap, all_topics_with_dlq(self._topics),
-                                        s.kafka_partitions)
+                    await ensure_topics(
+                        s.kafka_bootstrap, all_topics_with_dlq(self._topics), s.kafka_partitions
+                    )
                 await producer.start()
             except asyncio.CancelledError:
                 await producer.stop()
                 raise
             except Exception as exc:
                 await producer.stop()
-                log.info("broker not reachable yet", bootstrap=s.kafka_bootstrap,
-                         error=repr(exc)[:200])
+                log.info(
+                    "broker not reachable yet", bootstrap=s.kafka_bootstrap, error=repr(exc)[:200]
+                )
                 await asyncio.sleep(s.kafka_reconnect_backoff_s)
                 continue
             self._producer = producer
@@ -160,5 +164,7 @@ class Bus(Publisher):
         return ok is not None
 
 
-def make_consumer(settings: ServiceSettings, group_id: str, topics: Sequence[str]) -> AIOKafkaConsumer:
+def make_consumer(
+    settings: ServiceSettings, group_id: str, topics: Sequence[str]
+) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(*topics, **consumer_kwargs(settings, group_id))

@@ -8,6 +8,7 @@ fails on one event sends that event (only) to the DLQ; database outages are retr
 dead-lettered."""
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -145,8 +146,10 @@ class IdempotentConsumer:
             now = utcnow()
             await conn.execute(
                 self._t.processed_events.insert(),
-                [{"consumer": self.name, "event_id": e.envelope.id, "processed_at": now}
-                 for e in events],
+                [
+                    {"consumer": self.name, "event_id": e.envelope.id, "processed_at": now}
+                    for e in events
+                ],
             )
 
     async def apply(self, events: Sequence[Event]) -> list[Rejected]:
@@ -164,8 +167,11 @@ class IdempotentConsumer:
             except Exception as exc:
                 if _transient(exc):
                     raise
-                log.warning("batch failed; retrying event by event", consumer=self.name,
-                            error=repr(exc)[:300])
+                log.warning(
+                    "batch failed; retrying event by event",
+                    consumer=self.name,
+                    error=repr(exc)[:300],
+                )
         refused: list[Rejected] = []
         async with self._engine.begin() as conn:
             fresh = await self._new_only(conn, events)
@@ -180,8 +186,11 @@ class IdempotentConsumer:
                 except Exception as exc:
                     if _transient(exc):
                         raise
-                    reason = (f"handler rejected: {exc}" if isinstance(exc, HandlerRejected)
-                              else f"handler failed: {exc!r}")
+                    reason = (
+                        f"handler rejected: {exc}"
+                        if isinstance(exc, HandlerRejected)
+                        else f"handler failed: {exc!r}"
+                    )
                     refused.append(Rejected(ev, reason[:1000]))
                     continue
                 applied.append(ev)
@@ -203,8 +212,13 @@ class IdempotentConsumer:
                 ("dlq.time", format_time(utcnow()).encode()),
             ]
             await self._bus.send_one(dlq_topic(rec.topic), raw, key, headers)
-            log.warning("event dead-lettered", consumer=self.name, topic=rec.topic,
-                        offset=rec.offset, reason=r.reason[:300])
+            log.warning(
+                "event dead-lettered",
+                consumer=self.name,
+                topic=rec.topic,
+                offset=rec.offset,
+                reason=r.reason[:300],
+            )
         if rejected:
             self._metrics.consumed.labels(self.name, "dead_lettered").inc(len(rejected))
             if self._on_rejected is not None:
@@ -237,21 +251,22 @@ class IdempotentConsumer:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("consumer loop failed; restarting", consumer=self.name,
-                            error=repr(exc)[:300])
+                log.warning(
+                    "consumer loop failed; restarting", consumer=self.name, error=repr(exc)[:300]
+                )
                 await asyncio.sleep(s.kafka_reconnect_backoff_s)
             finally:
                 self.assigned.clear()
-                try:
+                # stopping a broken consumer is best effort
+                with contextlib.suppress(Exception):
                     await asyncio.wait_for(consumer.stop(), 10)
-                except Exception:  # noqa: S110 - stopping a broken consumer is best effort
-                    pass
 
     async def _loop(self, consumer: Any) -> None:
         backoff = 0.2
         while True:
-            batches = await consumer.getmany(timeout_ms=500,
-                                             max_records=self._settings.consumer_batch_size)
+            batches = await consumer.getmany(
+                timeout_ms=500, max_records=self._settings.consumer_batch_size
+            )
             if consumer.assignment():
                 self.assigned.set()
             records = [r for recs in batches.values() for r in recs]
@@ -264,8 +279,11 @@ class IdempotentConsumer:
                 except Exception as exc:
                     if not _transient(exc):
                         raise
-                    log.warning("database unavailable; retrying batch", consumer=self.name,
-                                error=repr(exc)[:200])
+                    log.warning(
+                        "database unavailable; retrying batch",
+                        consumer=self.name,
+                        error=repr(exc)[:200],
+                    )
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 5.0)
             backoff = 0.2

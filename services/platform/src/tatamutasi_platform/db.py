@@ -81,16 +81,18 @@ def _dialect_insert(conn: AsyncConnection, table: sa.Table) -> Any:
     return sqlite_insert(table)
 
 
-async def insert_missing(conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]],
-                         key: list[str]) -> None:
+async def insert_missing(
+    conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]], key: list[str]
+) -> None:
     """Insert rows whose key does not exist yet; leave existing rows alone (race-free)."""
     if rows:
         stmt = _dialect_insert(conn, table)
         await conn.execute(stmt.on_conflict_do_nothing(index_elements=key), rows)
 
 
-async def upsert(conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]],
-                 key: list[str]) -> None:
+async def upsert(
+    conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]], key: list[str]
+) -> None:
     """Insert or update by primary/unique key, on SQLite and PostgreSQL alike."""
     if not rows:
         return

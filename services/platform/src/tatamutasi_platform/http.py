@@ -25,13 +25,16 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-_bearer = HTTPBearer(auto_error=False, description="JWT from the identity provider "
-                     "(development: `tatamutasi token --role admin`)")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="JWT from the identity provider (development: `tatamutasi token --role admin`)",
+)
 
 
 def _unauthorized(en: str, id_: str, code: str = "unauthorized") -> Problem:
-    return Problem(401, code, "Unauthorized", en, id_,
-                   headers={"WWW-Authenticate": f'Bearer error="{code}"'})
+    return Problem(
+        401, code, "Unauthorized", en, id_, headers={"WWW-Authenticate": f'Bearer error="{code}"'}
+    )
 
 
 def authenticate(
@@ -53,7 +56,9 @@ def require_roles(*roles: str) -> Callable[..., Principal]:
     def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if not principal.has_any(roles):
             raise Problem(
-                403, "forbidden-role", "Forbidden",
+                403,
+                "forbidden-role",
+                "Forbidden",
                 f"This needs one of the roles: {', '.join(roles)}",
                 f"Tindakan ini memerlukan salah satu peran: {', '.join(roles)}",
                 extra={"required_roles": list(roles)},
@@ -73,18 +78,26 @@ def check_if_match(request: Request, current_version: int, *, required: bool = T
     header = request.headers.get("if-match")
     if header is None:
         if required:
-            raise Problem(428, "precondition-required", "Precondition Required",
-                          "Send If-Match with the ETag you read, so that concurrent edits "
-                          "cannot overwrite each other",
-                          "Sertakan If-Match berisi ETag yang Anda baca agar perubahan "
-                          "bersamaan tidak saling menimpa")
+            raise Problem(
+                428,
+                "precondition-required",
+                "Precondition Required",
+                "Send If-Match with the ETag you read, so that concurrent edits "
+                "cannot overwrite each other",
+                "Sertakan If-Match berisi ETag yang Anda baca agar perubahan "
+                "bersamaan tidak saling menimpa",
+            )
         return
     tags = {t.strip().removeprefix("W/") for t in header.split(",")}
     if "*" not in tags and etag(current_version) not in tags:
-        raise Problem(412, "precondition-failed", "Precondition Failed",
-                      "The resource changed since you read it; read it again and retry",
-                      "Data sudah berubah sejak Anda membacanya; muat ulang lalu coba lagi",
-                      extra={"current_etag": etag(current_version)})
+        raise Problem(
+            412,
+            "precondition-failed",
+            "Precondition Failed",
+            "The resource changed since you read it; read it again and retry",
+            "Data sudah berubah sejak Anda membacanya; muat ulang lalu coba lagi",
+            extra={"current_etag": etag(current_version)},
+        )
 
 
 # -- cursors ----------------------------------------------------------------------------
@@ -101,13 +114,24 @@ def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
             raise ValueError
         return values
     except (ValueError, orjson.JSONDecodeError):
-        raise Problem(400, "invalid-cursor", "Bad Request",
-                      "The cursor is not one this service issued",
-                      "Kursor tidak dikenali; gunakan kursor dari halaman sebelumnya",
-                      extra={"errors": [{"field": "cursor", "location": "query",
-                                         "code": "invalid_cursor",
-                                         "message_en": "Unknown cursor",
-                                         "message_id": "Kursor tidak dikenal"}]}) from None
+        raise Problem(
+            400,
+            "invalid-cursor",
+            "Bad Request",
+            "The cursor is not one this service issued",
+            "Kursor tidak dikenali; gunakan kursor dari halaman sebelumnya",
+            extra={
+                "errors": [
+                    {
+                        "field": "cursor",
+                        "location": "query",
+                        "code": "invalid_cursor",
+                        "message_en": "Unknown cursor",
+                        "message_id": "Kursor tidak dikenal",
+                    }
+                ]
+            },
+        ) from None
 
 
 # -- Idempotency-Key ----------------------------------------------------------------------
@@ -123,27 +147,49 @@ async def _request_hash(request: Request) -> str:
 
 
 def _key_problem(en: str, id_: str) -> Problem:
-    return Problem(422, "idempotency-key-reused", "Unprocessable Content", en, id_,
-                   extra={"errors": [{"field": "Idempotency-Key", "location": "header",
-                                      "code": "idempotency_key_reused",
-                                      "message_en": en, "message_id": id_}]})
+    return Problem(
+        422,
+        "idempotency-key-reused",
+        "Unprocessable Content",
+        en,
+        id_,
+        extra={
+            "errors": [
+                {
+                    "field": "Idempotency-Key",
+                    "location": "header",
+                    "code": "idempotency_key_reused",
+                    "message_en": en,
+                    "message_id": id_,
+                }
+            ]
+        },
+    )
 
 
-async def _stored(runtime: Runtime, principal: Principal, key: str,
-                  request_hash: str) -> Response | None:
+async def _stored(
+    runtime: Runtime, principal: Principal, key: str, request_hash: str
+) -> Response | None:
     t = runtime.tables.idempotency_keys
     async with runtime.engine.connect() as conn:
-        row = (await conn.execute(sa.select(t).where(t.c.principal == principal.sub,
-                                                     t.c.key == key))).first()
+        row = (
+            await conn.execute(sa.select(t).where(t.c.principal == principal.sub, t.c.key == key))
+        ).first()
     if row is None or as_utc(row.created_at) < _cutoff():
         return None
     if row.request_hash != request_hash:
-        raise _key_problem("This Idempotency-Key was used for a different request",
-                           "Idempotency-Key ini sudah dipakai untuk permintaan lain")
+        raise _key_problem(
+            "This Idempotency-Key was used for a different request",
+            "Idempotency-Key ini sudah dipakai untuk permintaan lain",
+        )
     headers = orjson.loads(row.headers)
     headers["Idempotent-Replayed"] = "true"
-    return Response(row.body, status_code=row.status_code, headers=headers,
-                    media_type=headers.pop("content-type", "application/json"))
+    return Response(
+        row.body,
+        status_code=row.status_code,
+        headers=headers,
+        media_type=headers.pop("content-type", "application/json"),
+    )
 
 
 def _cutoff() -> datetime:
@@ -165,8 +211,10 @@ async def idempotent(
         async with runtime.transaction(principal.actor, traceparent) as tx:
             return await work(tx)
     if not 1 <= len(key) <= 200:
-        raise _key_problem("Idempotency-Key must have 1 to 200 characters",
-                           "Idempotency-Key harus 1 sampai 200 karakter")
+        raise _key_problem(
+            "Idempotency-Key must have 1 to 200 characters",
+            "Idempotency-Key harus 1 sampai 200 karakter",
+        )
     rhash = await _request_hash(request)
     replay = await _stored(runtime, principal, key, rhash)
     if replay is not None:
@@ -176,13 +224,20 @@ async def idempotent(
         async with runtime.transaction(principal.actor, traceparent) as tx:
             response = await work(tx)
             headers = {k: v for k, v in response.headers.items() if k != "content-length"}
-            await tx.conn.execute(sa.delete(t).where(t.c.principal == principal.sub,
-                                                     t.c.key == key))
-            await tx.conn.execute(t.insert().values(
-                principal=principal.sub, key=key, request_hash=rhash,
-                status_code=response.status_code, headers=orjson.dumps(headers).decode(),
-                body=bytes(response.body).decode(), created_at=utcnow(),
-            ))
+            await tx.conn.execute(
+                sa.delete(t).where(t.c.principal == principal.sub, t.c.key == key)
+            )
+            await tx.conn.execute(
+                t.insert().values(
+                    principal=principal.sub,
+                    key=key,
+                    request_hash=rhash,
+                    status_code=response.status_code,
+                    headers=orjson.dumps(headers).decode(),
+                    body=bytes(response.body).decode(),
+                    created_at=utcnow(),
+                )
+            )
         return response
     except IntegrityError:
         replay = await _stored(runtime, principal, key, rhash)

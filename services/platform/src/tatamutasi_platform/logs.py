@@ -9,11 +9,30 @@ from typing import Any
 
 import structlog
 
-PERSONAL_KEYS = frozenset({
-    "nik", "birth_date", "tgl_lahir", "tanggal_lahir", "birth_place", "tempat_lahir",
-    "address", "alamat", "phone", "no_hp", "nomor_hp", "family", "keluarga", "spouse",
-    "children", "parents", "password", "token", "authorization", "secret",
-})
+PERSONAL_KEYS = frozenset(
+    {
+        "nik",
+        "birth_date",
+        "tgl_lahir",
+        "tanggal_lahir",
+        "birth_place",
+        "tempat_lahir",
+        "address",
+        "alamat",
+        "phone",
+        "no_hp",
+        "nomor_hp",
+        "family",
+        "keluarga",
+        "spouse",
+        "children",
+        "parents",
+        "password",
+        "token",
+        "authorization",
+        "secret",
+    }
+)
 _DIGITS = re.compile(r"(?<!\d)(\d{16}|\d{18})(?!\d)")
 
 
@@ -38,22 +57,44 @@ def redact(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
 
 
 def configure_logging(level: str = "INFO", *, json: bool = True, service: str = "") -> None:
+    """JSON lines on stdout for our logs and for every library that uses stdlib logging
+    (uvicorn, aiokafka, alembic), all through the same redaction step."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         redact,
     ]
-    renderer: Any = (structlog.processors.JSONRenderer() if json
-                     else structlog.dev.ConsoleRenderer(colors=False))
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    numeric = logging.getLevelName(level.upper())
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, renderer],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(sys.stdout),
         cache_logger_on_first_use=False,
     )
-    if service:
-        structlog.contextvars.bind_contextvars(service=service)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(numeric)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "alembic"):
+        lib = logging.getLogger(name)
+        lib.handlers = []
+        lib.propagate = True
     # Quiet libraries that would log message contents or connection chatter at INFO.
     for name in ("aiokafka", "kafka", "sqlalchemy.engine", "uvicorn.access"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+        logging.getLogger(name).setLevel(max(numeric, logging.WARNING))
+    if service:
+        structlog.contextvars.bind_contextvars(service=service)

@@ -7,6 +7,7 @@ counter row: writers never contend on a counter, a rolled-back write never leave
 the sequence order is the publish order."""
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -155,8 +156,9 @@ class OutboxRelay:
         """Give unsequenced rows the next sequence numbers, in commit-visibility order."""
         ob, counter = self._t.outbox, self._t.outbox_counter
         async with self._engine.begin() as conn:
-            await insert_missing(conn, counter, [{"source": self._source, "last_sequence": 0}],
-                                 key=["source"])
+            await insert_missing(
+                conn, counter, [{"source": self._source, "last_sequence": 0}], key=["source"]
+            )
             last = (
                 await conn.execute(
                     sa.select(counter.c.last_sequence)
@@ -165,13 +167,17 @@ class OutboxRelay:
                 )
             ).scalar_one()
             ids = (
-                await conn.execute(
-                    sa.select(ob.c.id)
-                    .where(ob.c.sequence.is_(None))
-                    .order_by(ob.c.id)
-                    .limit(self._batch)
+                (
+                    await conn.execute(
+                        sa.select(ob.c.id)
+                        .where(ob.c.sequence.is_(None))
+                        .order_by(ob.c.id)
+                        .limit(self._batch)
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
             if not ids:
                 return 0
             await conn.execute(
@@ -211,9 +217,7 @@ class OutboxRelay:
         await self._publisher.publish(messages)
         async with self._engine.begin() as conn:
             await conn.execute(
-                sa.update(ob)
-                .where(ob.c.id.in_([r.id for r in rows]))
-                .values(published_at=utcnow())
+                sa.update(ob).where(ob.c.id.in_([r.id for r in rows])).values(published_at=utcnow())
             )
         self._metrics.relay_published.inc(len(rows))
         return len(rows)
@@ -253,7 +257,5 @@ class OutboxRelay:
                 await asyncio.sleep(backoff)
                 continue
             self._wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
-            except TimeoutError:
-                pass

@@ -45,8 +45,14 @@ class Problem(Exception):
 
 
 def not_found(what_en: str, what_id: str, ident: str) -> Problem:
-    return Problem(404, "not-found", "Not Found", f"{what_en} {ident!r} does not exist",
-                   f"{what_id} {ident!r} tidak ditemukan", extra={"resource_id": ident})
+    return Problem(
+        404,
+        "not-found",
+        "Not Found",
+        f"{what_en} {ident!r} does not exist",
+        f"{what_id} {ident!r} tidak ditemukan",
+        extra={"resource_id": ident},
+    )
 
 
 def conflict(code: str, detail_en: str, detail_id: str, **extra: Any) -> Problem:
@@ -56,10 +62,22 @@ def conflict(code: str, detail_en: str, detail_id: str, **extra: Any) -> Problem
 def field_error(field: str, code: str, en: str, id_: str, status: int = 422) -> Problem:
     """A single field-level error shaped like request validation errors."""
     return Problem(
-        status, "validation-error", "Unprocessable Content",
-        f"Field '{field}': {en}", f"Kolom '{field}': {id_}",
-        extra={"errors": [{"field": field, "location": "body", "code": code,
-                           "message_en": en, "message_id": id_}]},
+        status,
+        "validation-error",
+        "Unprocessable Content",
+        f"Field '{field}': {en}",
+        f"Kolom '{field}': {id_}",
+        extra={
+            "errors": [
+                {
+                    "field": field,
+                    "location": "body",
+                    "code": code,
+                    "message_en": en,
+                    "message_id": id_,
+                }
+            ]
+        },
     )
 
 
@@ -101,18 +119,23 @@ def problem_body(request: Request, p: Problem) -> dict[str, Any]:
 
 
 def problem_response(request: Request, p: Problem) -> JSONResponse:
-    return JSONResponse(problem_body(request, p), status_code=p.status,
-                        media_type=PROBLEM_JSON, headers=p.headers)
+    return JSONResponse(
+        problem_body(request, p), status_code=p.status, media_type=PROBLEM_JSON, headers=p.headers
+    )
 
 
 # -- validation messages ---------------------------------------------------------------
 _MESSAGES: dict[str, tuple[str, str]] = {
     "missing": ("This field is required", "Kolom ini wajib diisi"),
     "string_type": ("Must be text", "Harus berupa teks"),
-    "string_too_short": ("Must have at least {min_length} characters",
-                         "Minimal {min_length} karakter"),
-    "string_too_long": ("Must have at most {max_length} characters",
-                        "Maksimal {max_length} karakter"),
+    "string_too_short": (
+        "Must have at least {min_length} characters",
+        "Minimal {min_length} karakter",
+    ),
+    "string_too_long": (
+        "Must have at most {max_length} characters",
+        "Maksimal {max_length} karakter",
+    ),
     "string_pattern_mismatch": ("Has the wrong format", "Formatnya tidak sesuai"),
     "int_type": ("Must be a whole number", "Harus berupa bilangan bulat"),
     "int_parsing": ("Must be a whole number", "Harus berupa bilangan bulat"),
@@ -122,13 +145,19 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "bool_parsing": ("Must be true or false", "Harus bernilai true atau false"),
     "bool_type": ("Must be true or false", "Harus bernilai true atau false"),
     "date_parsing": ("Must be a date (YYYY-MM-DD)", "Harus berupa tanggal (YYYY-MM-DD)"),
-    "date_from_datetime_parsing": ("Must be a date (YYYY-MM-DD)",
-                                   "Harus berupa tanggal (YYYY-MM-DD)"),
+    "date_from_datetime_parsing": (
+        "Must be a date (YYYY-MM-DD)",
+        "Harus berupa tanggal (YYYY-MM-DD)",
+    ),
     "date_type": ("Must be a date (YYYY-MM-DD)", "Harus berupa tanggal (YYYY-MM-DD)"),
-    "datetime_parsing": ("Must be a date and time (RFC 3339)",
-                         "Harus berupa tanggal dan waktu (RFC 3339)"),
-    "datetime_type": ("Must be a date and time (RFC 3339)",
-                      "Harus berupa tanggal dan waktu (RFC 3339)"),
+    "datetime_parsing": (
+        "Must be a date and time (RFC 3339)",
+        "Harus berupa tanggal dan waktu (RFC 3339)",
+    ),
+    "datetime_type": (
+        "Must be a date and time (RFC 3339)",
+        "Harus berupa tanggal dan waktu (RFC 3339)",
+    ),
     "enum": ("Must be one of: {expected}", "Harus salah satu dari: {expected}"),
     "literal_error": ("Must be one of: {expected}", "Harus salah satu dari: {expected}"),
     "greater_than": ("Must be greater than {gt}", "Harus lebih besar dari {gt}"),
@@ -175,8 +204,15 @@ def describe_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
         else:
             msg = str(e.get("msg", "Invalid value"))
             en, id_ = msg, f"Nilai tidak sah: {msg}"
-        items.append({"field": field, "location": location, "code": code,
-                      "message_en": en, "message_id": id_})
+        items.append(
+            {
+                "field": field,
+                "location": location,
+                "code": code,
+                "message_en": en,
+                "message_id": id_,
+            }
+        )
     return items
 
 
@@ -184,7 +220,9 @@ def validation_problem(errors: list[dict[str, Any]]) -> Problem:
     items = describe_errors(errors)
     fields = ", ".join(i["field"] for i in items[:10])
     return Problem(
-        422, "validation-error", "Unprocessable Content",
+        422,
+        "validation-error",
+        "Unprocessable Content",
         f"The request has {len(items)} invalid field(s): {fields}",
         f"Permintaan memiliki {len(items)} kolom yang tidak sah: {fields}",
         extra={"errors": items},
@@ -196,19 +234,33 @@ _HTTP_TEXT: dict[int, tuple[str, str, str]] = {
     401: ("unauthorized", "Authentication is required", "Autentikasi diperlukan"),
     403: ("forbidden", "You may not do this", "Anda tidak berwenang melakukan ini"),
     404: ("not-found", "No such resource", "Sumber daya tidak ditemukan"),
-    405: ("method-not-allowed", "This method is not allowed here",
-          "Metode ini tidak diizinkan di sini"),
-    406: ("not-acceptable", "Cannot produce the requested media type",
-          "Tidak dapat menghasilkan format yang diminta"),
-    409: ("conflict", "The request conflicts with the current state",
-          "Permintaan bertentangan dengan keadaan saat ini"),
-    412: ("precondition-failed", "The resource changed since you read it",
-          "Data sudah berubah sejak Anda membacanya"),
-    413: ("payload-too-large", "The request body is too large",
-          "Isi permintaan terlalu besar"),
+    405: (
+        "method-not-allowed",
+        "This method is not allowed here",
+        "Metode ini tidak diizinkan di sini",
+    ),
+    406: (
+        "not-acceptable",
+        "Cannot produce the requested media type",
+        "Tidak dapat menghasilkan format yang diminta",
+    ),
+    409: (
+        "conflict",
+        "The request conflicts with the current state",
+        "Permintaan bertentangan dengan keadaan saat ini",
+    ),
+    412: (
+        "precondition-failed",
+        "The resource changed since you read it",
+        "Data sudah berubah sejak Anda membacanya",
+    ),
+    413: ("payload-too-large", "The request body is too large", "Isi permintaan terlalu besar"),
     415: ("unsupported-media-type", "Unsupported media type", "Format isi tidak didukung"),
-    428: ("precondition-required", "An If-Match header is required",
-          "Header If-Match wajib disertakan"),
+    428: (
+        "precondition-required",
+        "An If-Match header is required",
+        "Header If-Match wajib disertakan",
+    ),
     429: ("too-many-requests", "Too many requests", "Terlalu banyak permintaan"),
 }
 
@@ -216,8 +268,15 @@ _HTTP_TEXT: dict[int, tuple[str, str, str]] = {
 def from_domain(exc: DomainError) -> Problem:
     extra: dict[str, Any] = dict(exc.extra)
     if exc.field is not None:
-        extra["errors"] = [{"field": exc.field, "location": "body", "code": exc.code,
-                            "message_en": exc.message_en, "message_id": exc.message_id}]
+        extra["errors"] = [
+            {
+                "field": exc.field,
+                "location": "body",
+                "code": exc.code,
+                "message_en": exc.message_en,
+                "message_id": exc.message_id,
+            }
+        ]
     return Problem(exc.status, exc.code, exc.title, exc.message_en, exc.message_id, extra=extra)
 
 
@@ -236,19 +295,30 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code, en, id_ = _HTTP_TEXT.get(exc.status_code, ("http-error", str(exc.detail),
-                                                         str(exc.detail)))
+        code, en, id_ = _HTTP_TEXT.get(
+            exc.status_code, ("http-error", str(exc.detail), str(exc.detail))
+        )
         if exc.status_code == 404 and exc.detail != "Not Found":
             en = str(exc.detail)
         title = {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, code)
-        p = Problem(exc.status_code, code, title.replace("-", " ").title(), en, id_,
-                    headers=dict(exc.headers or {}))
+        p = Problem(
+            exc.status_code,
+            code,
+            title.replace("-", " ").title(),
+            en,
+            id_,
+            headers=dict(exc.headers or {}),
+        )
         return problem_response(request, p)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", error_type=type(exc).__name__)
-        p = Problem(500, "internal-error", "Internal Server Error",
-                    "Something went wrong on our side; the request id helps us find it",
-                    "Terjadi kesalahan di sisi server; sertakan request id saat melapor")
+        p = Problem(
+            500,
+            "internal-error",
+            "Internal Server Error",
+            "Something went wrong on our side; the request id helps us find it",
+            "Terjadi kesalahan di sisi server; sertakan request id saat melapor",
+        )
         return problem_response(request, p)

@@ -27,11 +27,24 @@ class Transaction:
     traceparent: str | None = None
     emitted: list[str] = field(default_factory=list)
 
-    async def emit(self, payload: BaseModel, *, subject: str | None, key: str | None = None,
-                   time: datetime | None = None) -> str:
-        event_id = await add_event(self.conn, self.tables, payload, subject=subject,
-                                   actor=self.actor, key=key, traceparent=self.traceparent,
-                                   time=time)
+    async def emit(
+        self,
+        payload: BaseModel,
+        *,
+        subject: str | None,
+        key: str | None = None,
+        time: datetime | None = None,
+    ) -> str:
+        event_id = await add_event(
+            self.conn,
+            self.tables,
+            payload,
+            subject=subject,
+            actor=self.actor,
+            key=key,
+            traceparent=self.traceparent,
+            time=time,
+        )
         self.emitted.append(event_id)
         return event_id
 
@@ -48,8 +61,9 @@ class Runtime:
     extras: dict[str, Any] = field(default_factory=dict)
 
     @asynccontextmanager
-    async def transaction(self, actor: Actor, traceparent: str | None = None
-                          ) -> AsyncIterator[Transaction]:
+    async def transaction(
+        self, actor: Actor, traceparent: str | None = None
+    ) -> AsyncIterator[Transaction]:
         """Unit of work: commits on success, rolls back on error; wakes the relay after a
         commit that staged events."""
         async with self.engine.begin() as conn:

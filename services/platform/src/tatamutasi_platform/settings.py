@@ -21,7 +21,8 @@ class ServiceSettings(BaseSettings):
     )
     database_pool_size: int = 10
     migrate_on_start: bool = Field(
-        default=True, description="Apply Alembic migrations at start (production: use the migration job)"
+        default=True,
+        description="Apply Alembic migrations at start (production: use the migration job)",
     )
     log_level: str = "INFO"
     log_json: bool = True

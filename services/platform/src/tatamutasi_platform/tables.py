@@ -18,8 +18,12 @@ def platform_columns() -> dict[str, list[sa.Column[object]]]:
     """Column lists, shared by the table definitions and the Alembic migrations."""
     return {
         "outbox": [
-            sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
-                      autoincrement=True),
+            sa.Column(
+                "id",
+                sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+                primary_key=True,
+                autoincrement=True,
+            ),
             sa.Column("event_id", sa.String(64), nullable=False, unique=True),
             sa.Column("topic", sa.String(200), nullable=False),
             sa.Column("key", sa.String(200), nullable=True),

@@ -5,6 +5,7 @@ PostgreSQL is optional on a developer machine; with TATAMUTASI_REQUIRE_POSTGRES=
 missing PostgreSQL fails the run instead of skipping those tests."""
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -65,18 +66,18 @@ class DatabaseFactory:
 
     def cleanup(self) -> None:
         for name in self._created:
-            try:
+            with contextlib.suppress(Exception):  # best effort; names are unique
                 asyncio.run(_pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            except Exception:  # noqa: S110 - best effort; names are unique per run
-                pass
 
 
 @pytest.fixture(scope="session")
 def _pg_ok() -> bool:
     ok = postgres_available()
     if not ok and require_postgres():
-        pytest.fail(f"PostgreSQL is required (TATAMUTASI_REQUIRE_POSTGRES) but {PG_ADMIN_DSN} "
-                    "does not answer")
+        pytest.fail(
+            f"PostgreSQL is required (TATAMUTASI_REQUIRE_POSTGRES) but {PG_ADMIN_DSN} "
+            "does not answer"
+        )
     return ok
 
 
@@ -121,10 +122,10 @@ TokenFactory = Callable[..., str]
 def make_token(dev_keys: tuple[bytes, Path]) -> TokenFactory:
     private_pem, _ = dev_keys
 
-    def make(*roles: str, sub: str | None = None, units: tuple[str, ...] = (), **kw: object
-             ) -> str:
-        return issue_token(private_pem, sub=sub or f"test-{roles[0]}", roles=roles,
-                           units=units, **kw)  # type: ignore[arg-type]
+    def make(*roles: str, sub: str | None = None, units: tuple[str, ...] = (), **kw: object) -> str:
+        return issue_token(
+            private_pem, sub=sub or f"test-{roles[0]}", roles=roles, units=units, **kw
+        )  # type: ignore[arg-type]
 
     return make
 
@@ -137,15 +138,22 @@ def auth_headers(make_token: TokenFactory) -> Callable[..., dict[str, str]]:
     return headers
 
 
-def service_settings(cls: type, *, db_url: str, public_key: Path, bootstrap: str = "127.0.0.1:9",
-                     **overrides: object) -> object:
+def service_settings(
+    cls: type, *, db_url: str, public_key: Path, bootstrap: str = "127.0.0.1:9", **overrides: object
+) -> object:
     """Settings for a service under test: fast Kafka timings, quiet logs."""
     values: dict[str, object] = {
-        "database_url": db_url, "auth_public_key_file": public_key,
-        "kafka_bootstrap": bootstrap, "environment": "test", "log_json": True,
-        "log_level": "WARNING", "kafka_session_timeout_ms": 3000,
-        "kafka_heartbeat_interval_ms": 500, "kafka_fetch_max_wait_ms": 20,
-        "kafka_reconnect_backoff_s": 0.3, "relay_poll_interval_s": 0.05,
+        "database_url": db_url,
+        "auth_public_key_file": public_key,
+        "kafka_bootstrap": bootstrap,
+        "environment": "test",
+        "log_json": True,
+        "log_level": "WARNING",
+        "kafka_session_timeout_ms": 3000,
+        "kafka_heartbeat_interval_ms": 500,
+        "kafka_fetch_max_wait_ms": 20,
+        "kafka_reconnect_backoff_s": 0.3,
+        "relay_poll_interval_s": 0.05,
     }
     values.update(overrides)
     return cls(**values)

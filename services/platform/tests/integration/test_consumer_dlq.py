@@ -19,7 +19,7 @@ from tatamutasi_audit.service import ledger
 from tatamutasi_audit.settings import AuditSettings
 from tatamutasi_platform.broker import TansuBroker
 from tatamutasi_platform.bus import Bus, ensure_topics
-from tatamutasi_platform.consumer import Event, HandlerRejected, IdempotentConsumer
+from tatamutasi_platform.consumer import HandlerRejected, IdempotentConsumer
 from tatamutasi_platform.db import create_engine
 from tatamutasi_platform.metrics import Metrics
 from tatamutasi_platform.migrations import upgrade
@@ -39,9 +39,15 @@ class FakeRecord:
 
 def envelope(seq: int, *, nip: str = "198503122010011002", **changes: Any) -> dict[str, Any]:
     env: dict[str, Any] = {
-        "specversion": "1.0", "id": str(uuid.uuid4()), "source": "/tatamutasi/pegawai",
-        "type": "pegawai.registered", "time": "2026-11-23T10:00:00Z", "subject": nip,
-        "datacontenttype": "application/json", "sequence": seq, "actor": "tester",
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "/tatamutasi/pegawai",
+        "type": "pegawai.registered",
+        "time": "2026-11-23T10:00:00Z",
+        "subject": nip,
+        "datacontenttype": "application/json",
+        "sequence": seq,
+        "actor": "tester",
         "data": {"nip": nip, "name": "Budi", "unor_id": "U1", "jabatan_id": "J1"},
     }
     env.update(changes)
@@ -64,10 +70,14 @@ async def topic(broker: TansuBroker) -> str:
 
 
 @pytest.fixture
-async def bus(broker: TansuBroker, dev_keys: tuple[bytes, Path], db_url: str
-              ) -> AsyncIterator[Bus]:
-    settings = service_settings(AuditSettings, db_url=db_url, public_key=dev_keys[1],
-                                bootstrap=broker.bootstrap, kafka_create_topics=False)
+async def bus(broker: TansuBroker, dev_keys: tuple[bytes, Path], db_url: str) -> AsyncIterator[Bus]:
+    settings = service_settings(
+        AuditSettings,
+        db_url=db_url,
+        public_key=dev_keys[1],
+        bootstrap=broker.bootstrap,
+        kafka_create_topics=False,
+    )
     b = Bus(settings, Metrics(), [])  # type: ignore[arg-type]
     task = asyncio.create_task(b.run())
     assert await b.wait_ready(15)
@@ -77,23 +87,41 @@ async def bus(broker: TansuBroker, dev_keys: tuple[bytes, Path], db_url: str
         await task
 
 
-def make_consumer(engine: AsyncEngine, bus: Bus, topic: str, broker: TansuBroker,
-                  dev_keys: tuple[bytes, Path], **kw: Any) -> IdempotentConsumer:
-    settings = service_settings(AuditSettings, db_url="sqlite://", public_key=dev_keys[1],
-                                bootstrap=broker.bootstrap)
+def make_consumer(
+    engine: AsyncEngine,
+    bus: Bus,
+    topic: str,
+    broker: TansuBroker,
+    dev_keys: tuple[bytes, Path],
+    **kw: Any,
+) -> IdempotentConsumer:
+    settings = service_settings(
+        AuditSettings, db_url="sqlite://", public_key=dev_keys[1], bootstrap=broker.bootstrap
+    )
     kw.setdefault("handler", lambda conn, ev: ledger.append(conn, [ev]))
     kw.setdefault("batch_handler", ledger.append)
-    return IdempotentConsumer(name=f"test-{uuid.uuid4().hex[:6]}", topics=[topic],
-                              settings=settings, engine=engine,  # type: ignore[arg-type]
-                              tables=tables, bus=bus, metrics=Metrics(), **kw)
+    return IdempotentConsumer(
+        name=f"test-{uuid.uuid4().hex[:6]}",
+        topics=[topic],
+        settings=settings,
+        engine=engine,  # type: ignore[arg-type]
+        tables=tables,
+        bus=bus,
+        metrics=Metrics(),
+        **kw,
+    )
 
 
-async def read_dlq(bootstrap: str, topic: str, expect: int, timeout: float = 15
-                   ) -> list[Any]:
-    consumer = AIOKafkaConsumer(topic + ".dlq", bootstrap_servers=bootstrap,
-                                group_id=f"dlq-{uuid.uuid4().hex[:6]}",
-                                auto_offset_reset="earliest", fetch_max_wait_ms=20,
-                                session_timeout_ms=3000, heartbeat_interval_ms=500)
+async def read_dlq(bootstrap: str, topic: str, expect: int, timeout: float = 15) -> list[Any]:
+    consumer = AIOKafkaConsumer(
+        topic + ".dlq",
+        bootstrap_servers=bootstrap,
+        group_id=f"dlq-{uuid.uuid4().hex[:6]}",
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=20,
+        session_timeout_ms=3000,
+        heartbeat_interval_ms=500,
+    )
     await consumer.start()
     out: list[Any] = []
     try:
@@ -109,12 +137,18 @@ async def read_dlq(bootstrap: str, topic: str, expect: int, timeout: float = 15
 
 async def ledger_size(engine: AsyncEngine) -> int:
     async with engine.connect() as conn:
-        return int((await conn.execute(
-            sa.select(sa.func.count()).select_from(ledger_entries))).scalar_one())
+        return int(
+            (
+                await conn.execute(sa.select(sa.func.count()).select_from(ledger_entries))
+            ).scalar_one()
+        )
 
 
 async def test_bad_messages_go_to_dlq_with_reason_and_good_ones_apply_once(
-    engine: AsyncEngine, bus: Bus, topic: str, broker: TansuBroker,
+    engine: AsyncEngine,
+    bus: Bus,
+    topic: str,
+    broker: TansuBroker,
     dev_keys: tuple[bytes, Path],
 ) -> None:
     consumer = make_consumer(engine, bus, topic, broker, dev_keys)
@@ -145,7 +179,10 @@ async def test_bad_messages_go_to_dlq_with_reason_and_good_ones_apply_once(
 
 
 async def test_a_handler_failure_dead_letters_only_that_event(
-    engine: AsyncEngine, bus: Bus, topic: str, broker: TansuBroker,
+    engine: AsyncEngine,
+    bus: Bus,
+    topic: str,
+    broker: TansuBroker,
     dev_keys: tuple[bytes, Path],
 ) -> None:
     poison = "199001012015032001"
@@ -155,21 +192,34 @@ async def test_a_handler_failure_dead_letters_only_that_event(
             raise HandlerRejected("this NIP cannot be recorded")
         await ledger.append(conn, events)
 
-    consumer = make_consumer(engine, bus, topic, broker, dev_keys, batch_handler=picky,
-                             handler=lambda conn, ev: picky(conn, [ev]))
+    consumer = make_consumer(
+        engine,
+        bus,
+        topic,
+        broker,
+        dev_keys,
+        batch_handler=picky,
+        handler=lambda conn, ev: picky(conn, [ev]),
+    )
     batch = [envelope(1), envelope(2, nip=poison), envelope(3, nip="198001012005011003")]
-    await consumer.process([FakeRecord(topic, 0, i, None, orjson.dumps(e))
-                            for i, e in enumerate(batch)])
+    await consumer.process(
+        [FakeRecord(topic, 0, i, None, orjson.dumps(e)) for i, e in enumerate(batch)]
+    )
     assert await ledger_size(engine) == 2
     dlq = await read_dlq(broker.bootstrap, topic, expect=1)
     assert len(dlq) == 1
     assert orjson.loads(dlq[0].value)["id"] == batch[1]["id"]
-    assert "handler rejected: this NIP cannot be recorded" in dict(dlq[0].headers)[
-        "dlq.reason"].decode()
+    assert (
+        "handler rejected: this NIP cannot be recorded"
+        in dict(dlq[0].headers)["dlq.reason"].decode()
+    )
 
 
 async def test_consumer_loop_keeps_consuming_after_malformed_messages_and_resumes(
-    engine: AsyncEngine, bus: Bus, topic: str, broker: TansuBroker,
+    engine: AsyncEngine,
+    bus: Bus,
+    topic: str,
+    broker: TansuBroker,
     dev_keys: tuple[bytes, Path],
 ) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, enable_idempotence=False)

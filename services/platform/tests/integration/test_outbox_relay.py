@@ -77,8 +77,13 @@ async def test_relay_assigns_gap_free_sequences_and_keeps_rows(engine: AsyncEngi
         assert envelope.actorrole == "admin" and key == envelope.subject.encode()
         assert isinstance(model, PegawaiRegistered)
     async with engine.connect() as conn:
-        kept = (await conn.execute(sa.select(sa.func.count()).select_from(tables.outbox)
-                                   .where(tables.outbox.c.published_at.is_not(None)))).scalar()
+        kept = (
+            await conn.execute(
+                sa.select(sa.func.count())
+                .select_from(tables.outbox)
+                .where(tables.outbox.c.published_at.is_not(None))
+            )
+        ).scalar()
         replay = await read_events(conn, tables, SOURCE, after=3, limit=10)
     assert kept == 5
     assert [e["sequence"] for e in replay] == [4, 5]
@@ -140,8 +145,15 @@ async def test_two_relays_never_reuse_a_sequence(engine: AsyncEngine) -> None:
         while await relay.relay_once():
             pass
     async with engine.connect() as conn:
-        seqs = (await conn.execute(sa.select(tables.outbox.c.sequence)
-                                   .order_by(tables.outbox.c.sequence))).scalars().all()
+        seqs = (
+            (
+                await conn.execute(
+                    sa.select(tables.outbox.c.sequence).order_by(tables.outbox.c.sequence)
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert seqs == list(range(1, 101))
 
 

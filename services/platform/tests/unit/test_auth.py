@@ -9,6 +9,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from pydantic import ValidationError
+
 from tatamutasi_platform.auth import (
     ROLES,
     AuthError,
@@ -20,8 +21,16 @@ from tatamutasi_platform.auth import (
 )
 from tatamutasi_platform.settings import ServiceSettings
 
-_AUTH_ENV = ("AUTH_PUBLIC_KEY", "AUTH_PUBLIC_KEY_FILE", "AUTH_JWKS_URL", "AUTH_ISSUER",
-             "AUTH_AUDIENCE", "AUTH_ALGORITHMS", "AUTH_LEEWAY_S", "ENVIRONMENT")
+_AUTH_ENV = (
+    "AUTH_PUBLIC_KEY",
+    "AUTH_PUBLIC_KEY_FILE",
+    "AUTH_JWKS_URL",
+    "AUTH_ISSUER",
+    "AUTH_AUDIENCE",
+    "AUTH_ALGORITHMS",
+    "AUTH_LEEWAY_S",
+    "ENVIRONMENT",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -49,8 +58,14 @@ def verifier(keys: tuple[bytes, bytes]) -> TokenVerifier:
 
 def _raw_token(private_pem: bytes, **overrides: Any) -> str:
     now = int(time.time())
-    claims: dict[str, Any] = {"sub": "u-1", "iss": "tatamutasi-dev", "aud": "tatamutasi",
-                              "iat": now, "nbf": now, "exp": now + 600}
+    claims: dict[str, Any] = {
+        "sub": "u-1",
+        "iss": "tatamutasi-dev",
+        "aud": "tatamutasi",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+    }
     claims.update(overrides)
     claims = {k: v for k, v in claims.items() if v is not None}
     key = serialization.load_pem_private_key(private_pem, password=None)
@@ -68,12 +83,20 @@ def _code(verifier: TokenVerifier, token: str) -> str:
 # -- round trip -------------------------------------------------------------------------
 def test_issue_and_verify_round_trip(keys: tuple[bytes, bytes], verifier: TokenVerifier) -> None:
     assert verifier.configured is True
-    token = issue_token(keys[0], sub="op-7", roles=["operator", "penilai"],
-                        units=["DEMO-DINKES", "DEMO-SETDA"], name="Budi Santoso")
+    token = issue_token(
+        keys[0],
+        sub="op-7",
+        roles=["operator", "penilai"],
+        units=["DEMO-DINKES", "DEMO-SETDA"],
+        name="Budi Santoso",
+    )
     principal = verifier.verify(token)
-    assert principal == Principal(sub="op-7", roles=frozenset({"operator", "penilai"}),
-                                  units=frozenset({"DEMO-DINKES", "DEMO-SETDA"}),
-                                  name="Budi Santoso")
+    assert principal == Principal(
+        sub="op-7",
+        roles=frozenset({"operator", "penilai"}),
+        units=frozenset({"DEMO-DINKES", "DEMO-SETDA"}),
+        name="Budi Santoso",
+    )
     assert principal.acting_role is None
 
 
@@ -82,9 +105,16 @@ def test_issued_token_claims(keys: tuple[bytes, bytes]) -> None:
     header = jwt.get_unverified_header(token)
     claims = jwt.decode(token, options={"verify_signature": False})
     assert header["alg"] == "EdDSA"
-    assert claims == {"sub": "a", "roles": ["admin"], "units": [], "iss": "tatamutasi-dev",
-                      "aud": "tatamutasi", "iat": 1_700_000_000, "nbf": 1_700_000_000,
-                      "exp": 1_700_000_060}
+    assert claims == {
+        "sub": "a",
+        "roles": ["admin"],
+        "units": [],
+        "iss": "tatamutasi-dev",
+        "aud": "tatamutasi",
+        "iat": 1_700_000_000,
+        "nbf": 1_700_000_000,
+        "exp": 1_700_000_060,
+    }
 
 
 def test_unconfigured_verifier(keys: tuple[bytes, bytes]) -> None:
@@ -106,8 +136,9 @@ def test_expired_token(keys: tuple[bytes, bytes], verifier: TokenVerifier) -> No
     assert _code(verifier, token) == "token_expired"
 
 
-def test_expired_within_leeway_is_accepted(keys: tuple[bytes, bytes],
-                                           verifier: TokenVerifier) -> None:
+def test_expired_within_leeway_is_accepted(
+    keys: tuple[bytes, bytes], verifier: TokenVerifier
+) -> None:
     token = issue_token(keys[0], sub="a", roles=["admin"], ttl_s=60, now=time.time() - 70)
     assert verifier.verify(token).sub == "a"
 
@@ -122,8 +153,7 @@ def test_wrong_issuer(keys: tuple[bytes, bytes], verifier: TokenVerifier) -> Non
     assert _code(verifier, token) == "wrong_issuer"
 
 
-def test_signed_by_another_key(other_keys: tuple[bytes, bytes],
-                               verifier: TokenVerifier) -> None:
+def test_signed_by_another_key(other_keys: tuple[bytes, bytes], verifier: TokenVerifier) -> None:
     token = issue_token(other_keys[0], sub="a", roles=["admin"])
     assert _code(verifier, token) == "invalid_token"
 
@@ -140,8 +170,8 @@ def test_tampered_payload(keys: tuple[bytes, bytes], verifier: TokenVerifier) ->
     token = issue_token(keys[0], sub="a", roles=["pegawai"])
     header, _payload, sig = token.split(".")
     forged = jwt.utils.base64url_encode(
-        b'{"sub":"a","roles":["admin"],"iss":"tatamutasi-dev","aud":"tatamutasi",'
-        b'"exp":9999999999}').decode()
+        b'{"sub":"a","roles":["admin"],"iss":"tatamutasi-dev","aud":"tatamutasi","exp":9999999999}'
+    ).decode()
     assert _code(verifier, f"{header}.{forged}.{sig}") == "invalid_token"
 
 
@@ -149,8 +179,7 @@ def test_token_without_roles(keys: tuple[bytes, bytes], verifier: TokenVerifier)
     assert _code(verifier, _raw_token(keys[0])) == "no_role"
 
 
-def test_token_with_only_unknown_roles(keys: tuple[bytes, bytes],
-                                       verifier: TokenVerifier) -> None:
+def test_token_with_only_unknown_roles(keys: tuple[bytes, bytes], verifier: TokenVerifier) -> None:
     token = _raw_token(keys[0], roles=["superuser", "root"])
     assert _code(verifier, token) == "no_role"
 
@@ -160,23 +189,23 @@ def test_unknown_roles_are_dropped(keys: tuple[bytes, bytes], verifier: TokenVer
     assert verifier.verify(token).roles == frozenset({"ppk"})
 
 
-def test_space_separated_roles_string(keys: tuple[bytes, bytes],
-                                      verifier: TokenVerifier) -> None:
+def test_space_separated_roles_string(keys: tuple[bytes, bytes], verifier: TokenVerifier) -> None:
     token = _raw_token(keys[0], roles="admin auditor")
     assert verifier.verify(token).roles == frozenset({"admin", "auditor"})
 
 
-def test_keycloak_realm_access_roles(keys: tuple[bytes, bytes],
-                                     verifier: TokenVerifier) -> None:
-    token = _raw_token(keys[0], realm_access={"roles": ["offline_access", "operator"]},
-                       units=["DEMO-BPKAD"])
+def test_keycloak_realm_access_roles(keys: tuple[bytes, bytes], verifier: TokenVerifier) -> None:
+    token = _raw_token(
+        keys[0], realm_access={"roles": ["offline_access", "operator"]}, units=["DEMO-BPKAD"]
+    )
     p = verifier.verify(token)
     assert p.roles == frozenset({"operator"})
     assert p.units == frozenset({"DEMO-BPKAD"})
 
 
-def test_keycloak_realm_access_without_known_roles(keys: tuple[bytes, bytes],
-                                                   verifier: TokenVerifier) -> None:
+def test_keycloak_realm_access_without_known_roles(
+    keys: tuple[bytes, bytes], verifier: TokenVerifier
+) -> None:
     token = _raw_token(keys[0], realm_access={"roles": ["offline_access"]})
     assert _code(verifier, token) == "no_role"
 
@@ -191,9 +220,9 @@ def test_keycloak_realm_access_without_known_roles(keys: tuple[bytes, bytes],
     ],
     ids=["int", "object", "nested-list", "realm-access-list"],
 )
-def test_malformed_roles_claim_is_an_auth_error(keys: tuple[bytes, bytes],
-                                                verifier: TokenVerifier,
-                                                claims: dict[str, Any]) -> None:
+def test_malformed_roles_claim_is_an_auth_error(
+    keys: tuple[bytes, bytes], verifier: TokenVerifier, claims: dict[str, Any]
+) -> None:
     """verify() promises AuthError for a token it cannot use; a malformed (though signed)
     roles claim must neither crash (TypeError/AttributeError -> 500 instead of 401) nor grant
     a role."""
@@ -201,8 +230,9 @@ def test_malformed_roles_claim_is_an_auth_error(keys: tuple[bytes, bytes],
 
 
 @pytest.mark.parametrize("bad_units", ["DEMO-SETDA", [1, 2], [{"id": "DEMO-SETDA"}], {"a": "b"}])
-def test_units_must_be_list_of_strings(keys: tuple[bytes, bytes], verifier: TokenVerifier,
-                                       bad_units: object) -> None:
+def test_units_must_be_list_of_strings(
+    keys: tuple[bytes, bytes], verifier: TokenVerifier, bad_units: object
+) -> None:
     token = _raw_token(keys[0], roles=["operator"], units=bad_units)
     with pytest.raises(AuthError) as info:
         verifier.verify(token)

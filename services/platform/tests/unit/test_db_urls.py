@@ -1,6 +1,7 @@
 """Unit tests for database URL handling (tatamutasi_platform.db)."""
 
 import pytest
+
 from tatamutasi_platform.db import async_url, is_sqlite
 
 
@@ -11,8 +12,10 @@ from tatamutasi_platform.db import async_url, is_sqlite
         ("sqlite:////tmp/abs.db", "sqlite+aiosqlite:////tmp/abs.db"),
         ("sqlite://", "sqlite+aiosqlite://"),
         ("sqlite+pysqlite:///x.db", "sqlite+aiosqlite:///x.db"),
-        ("postgresql://tm:s3cret@db.local:5432/pegawai",
-         "postgresql+asyncpg://tm:s3cret@db.local:5432/pegawai"),
+        (
+            "postgresql://tm:s3cret@db.local:5432/pegawai",
+            "postgresql+asyncpg://tm:s3cret@db.local:5432/pegawai",
+        ),
         ("postgres://tm@127.0.0.1/formasi", "postgresql+asyncpg://tm@127.0.0.1/formasi"),
         ("postgresql+psycopg2://u:p@h/d", "postgresql+asyncpg://u:p@h/d"),
         ("postgresql+psycopg://u@h/d", "postgresql+asyncpg://u@h/d"),

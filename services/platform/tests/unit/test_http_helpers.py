@@ -5,6 +5,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+
 from tatamutasi_platform.http import check_if_match, decode_cursor, encode_cursor, etag
 from tatamutasi_platform.problems import Problem
 

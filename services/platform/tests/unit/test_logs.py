@@ -3,6 +3,7 @@
 import hashlib
 
 import pytest
+
 from tatamutasi_platform.logs import PERSONAL_KEYS, mask_text, redact
 
 NIK = "3174012503850001"  # 16 digits
@@ -90,6 +91,18 @@ def test_redact_personal_keys_case_insensitive() -> None:
 
 
 def test_personal_keys_cover_the_documented_fields() -> None:
-    expected = {"nik", "tgl_lahir", "tanggal_lahir", "birth_date", "alamat", "address",
-                "phone", "no_hp", "token", "authorization", "password", "secret"}
+    expected = {
+        "nik",
+        "tgl_lahir",
+        "tanggal_lahir",
+        "birth_date",
+        "alamat",
+        "address",
+        "phone",
+        "no_hp",
+        "token",
+        "authorization",
+        "password",
+        "secret",
+    }
     assert expected <= PERSONAL_KEYS

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
+
 from tatamutasi_platform.errors import Conflict
 from tatamutasi_platform.problems import (
     PROBLEM_JSON,
@@ -22,24 +23,38 @@ from tatamutasi_platform.problems import (
 
 # -- describe_errors --------------------------------------------------------------------
 def test_describe_missing_body_field() -> None:
-    items = describe_errors([{"type": "missing", "loc": ("body", "nip"), "msg": "Field required",
-                              "input": {}}])
-    assert items == [{
-        "field": "nip", "location": "body", "code": "missing",
-        "message_en": "This field is required", "message_id": "Kolom ini wajib diisi",
-    }]
+    items = describe_errors(
+        [{"type": "missing", "loc": ("body", "nip"), "msg": "Field required", "input": {}}]
+    )
+    assert items == [
+        {
+            "field": "nip",
+            "location": "body",
+            "code": "missing",
+            "message_en": "This field is required",
+            "message_id": "Kolom ini wajib diisi",
+        }
+    ]
 
 
 def test_describe_nested_list_field_name() -> None:
-    [item] = describe_errors([{"type": "missing", "loc": ("body", "items", 0, "x"),
-                               "msg": "Field required"}])
+    [item] = describe_errors(
+        [{"type": "missing", "loc": ("body", "items", 0, "x"), "msg": "Field required"}]
+    )
     assert item["field"] == "items[0].x"
     assert item["location"] == "body"
 
 
 def test_describe_query_location() -> None:
-    [item] = describe_errors([{"type": "int_parsing", "loc": ("query", "limit"),
-                               "msg": "Input should be a valid integer"}])
+    [item] = describe_errors(
+        [
+            {
+                "type": "int_parsing",
+                "loc": ("query", "limit"),
+                "msg": "Input should be a valid integer",
+            }
+        ]
+    )
     assert (item["field"], item["location"], item["code"]) == ("limit", "query", "int_parsing")
     assert item["message_en"] == "Must be a whole number"
     assert item["message_id"] == "Harus berupa bilangan bulat"
@@ -51,31 +66,52 @@ def test_describe_location_only() -> None:
 
 
 def test_describe_string_too_short_uses_ctx() -> None:
-    [item] = describe_errors([{"type": "string_too_short", "loc": ("body", "name"),
-                               "msg": "String should have at least 3 characters",
-                               "ctx": {"min_length": 3}}])
+    [item] = describe_errors(
+        [
+            {
+                "type": "string_too_short",
+                "loc": ("body", "name"),
+                "msg": "String should have at least 3 characters",
+                "ctx": {"min_length": 3},
+            }
+        ]
+    )
     assert item["message_en"] == "Must have at least 3 characters"
     assert item["message_id"] == "Minimal 3 karakter"
 
 
 def test_describe_template_without_ctx_falls_back_to_template() -> None:
-    [item] = describe_errors([{"type": "string_too_short", "loc": ("body", "name"),
-                               "msg": "too short"}])
+    [item] = describe_errors(
+        [{"type": "string_too_short", "loc": ("body", "name"), "msg": "too short"}]
+    )
     assert item["message_en"] == "Must have at least {min_length} characters"
     assert item["message_id"] == "Minimal {min_length} karakter"
 
 
 def test_describe_custom_error_with_message_id() -> None:
-    [item] = describe_errors([{"type": "nip_invalid", "loc": ("body", "nip"),
-                               "msg": "The NIP is invalid",
-                               "ctx": {"message_id": "NIP tidak sah"}}])
-    assert item == {"field": "nip", "location": "body", "code": "nip_invalid",
-                    "message_en": "The NIP is invalid", "message_id": "NIP tidak sah"}
+    [item] = describe_errors(
+        [
+            {
+                "type": "nip_invalid",
+                "loc": ("body", "nip"),
+                "msg": "The NIP is invalid",
+                "ctx": {"message_id": "NIP tidak sah"},
+            }
+        ]
+    )
+    assert item == {
+        "field": "nip",
+        "location": "body",
+        "code": "nip_invalid",
+        "message_en": "The NIP is invalid",
+        "message_id": "NIP tidak sah",
+    }
 
 
 def test_describe_unknown_type_falls_back_to_msg() -> None:
-    [item] = describe_errors([{"type": "weird_thing", "loc": ("path", "id"),
-                               "msg": "Something odd"}])
+    [item] = describe_errors(
+        [{"type": "weird_thing", "loc": ("path", "id"), "msg": "Something odd"}]
+    )
     assert item["code"] == "weird_thing"
     assert item["location"] == "path"
     assert item["message_en"] == "Something odd"
@@ -96,8 +132,9 @@ def test_describe_real_pydantic_errors_including_custom() -> None:
         @field_validator("nip")
         @classmethod
         def _nip(cls, v: str) -> str:
-            raise PydanticCustomError("nip_length", "A NIP has exactly 18 digits",
-                                      {"message_id": "NIP harus 18 angka"})
+            raise PydanticCustomError(
+                "nip_length", "A NIP has exactly 18 digits", {"message_id": "NIP harus 18 angka"}
+            )
 
     with pytest.raises(ValidationError) as info:
         Model(nip="1", name="ab")
@@ -151,11 +188,17 @@ def test_prefers_english_allows_whitespace_before_q() -> None:
 
 # -- validation_problem -----------------------------------------------------------------
 def test_validation_problem_lists_fields() -> None:
-    p = validation_problem([
-        {"type": "missing", "loc": ("body", "nip"), "msg": "Field required"},
-        {"type": "string_too_short", "loc": ("body", "nama"), "msg": "short",
-         "ctx": {"min_length": 2}},
-    ])
+    p = validation_problem(
+        [
+            {"type": "missing", "loc": ("body", "nip"), "msg": "Field required"},
+            {
+                "type": "string_too_short",
+                "loc": ("body", "nama"),
+                "msg": "short",
+                "ctx": {"min_length": 2},
+            },
+        ]
+    )
     assert p.status == 422
     assert p.code == "validation-error"
     assert p.title == "Unprocessable Content"
@@ -178,8 +221,15 @@ def _app() -> FastAPI:
 
     @app.get("/problem")
     async def _problem() -> None:
-        raise Problem(418, "teapot", "I'm a teapot", "Short and stout", "Pendek dan gemuk",
-                      extra={"pot": "tea"}, headers={"X-Pot": "1"})
+        raise Problem(
+            418,
+            "teapot",
+            "I'm a teapot",
+            "Short and stout",
+            "Pendek dan gemuk",
+            extra={"pot": "tea"},
+            headers={"X-Pot": "1"},
+        )
 
     @app.get("/conflict")
     async def _conflict() -> None:
@@ -243,9 +293,15 @@ def test_domain_conflict_with_field(client: TestClient) -> None:
     assert body["detail"] == "NIP sudah dipakai"
     assert body["detail_en"] == "The NIP is taken"
     assert body["existing"] == "p-1"
-    assert body["errors"] == [{"field": "nip", "location": "body", "code": "conflict",
-                               "message_en": "The NIP is taken",
-                               "message_id": "NIP sudah dipakai"}]
+    assert body["errors"] == [
+        {
+            "field": "nip",
+            "location": "body",
+            "code": "conflict",
+            "message_en": "The NIP is taken",
+            "message_id": "NIP sudah dipakai",
+        }
+    ]
 
 
 def test_unknown_route_is_404_problem(client: TestClient) -> None:
@@ -271,8 +327,7 @@ def test_wrong_method_is_405_problem(client: TestClient) -> None:
 
 
 def test_body_validation_is_422_with_every_field(client: TestClient) -> None:
-    r = client.post("/body", json={"nip": "123", "umur": "tua"},
-                    headers={"Accept-Language": "en"})
+    r = client.post("/body", json={"nip": "123", "umur": "tua"}, headers={"Accept-Language": "en"})
     assert r.status_code == 422
     body = _problem_json(r)
     assert body["type"] == "urn:tatamutasi:problem:validation-error"

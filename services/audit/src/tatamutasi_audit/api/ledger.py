@@ -52,25 +52,38 @@ async def list_entries(
     source: Annotated[str | None, Query(max_length=200, description="Producer")] = None,
 ) -> EntryPage:
     async with runtime.engine.connect() as conn:
-        rows = await ledger.entries(conn, after=after, limit=limit, event_type=type,
-                                    source=source)
+        rows = await ledger.entries(conn, after=after, limit=limit, event_type=type, source=source)
     items = [
-        EntryOut(index=e.index, event_id=e.event_id, source=e.source, sequence=e.sequence,
-                 type=e.type, subject=e.subject, time=e.time, actor=e.actor,
-                 event=orjson.loads(e.entry), entry_b64=base64.b64encode(e.entry).decode(),
-                 chain_hash=e.chain_hash.hex(), appended_at=e.appended_at.isoformat())
+        EntryOut(
+            index=e.index,
+            event_id=e.event_id,
+            source=e.source,
+            sequence=e.sequence,
+            type=e.type,
+            subject=e.subject,
+            time=e.time,
+            actor=e.actor,
+            event=orjson.loads(e.entry),
+            entry_b64=base64.b64encode(e.entry).decode(),
+            chain_hash=e.chain_hash.hex(),
+            appended_at=e.appended_at.isoformat(),
+        )
         for e in rows
     ]
     return EntryPage(items=items, next_after=items[-1].index if len(items) == limit else None)
 
 
-@router.get("/verify", response_model=VerificationOut,
-            summary="Recompute the hash chain over every stored entry")
+@router.get(
+    "/verify",
+    response_model=VerificationOut,
+    summary="Recompute the hash chain over every stored entry",
+)
 async def verify_ledger(
     runtime: RuntimeDep,
     _p: Annotated[Principal, Depends(require_roles(*READERS))],
 ) -> VerificationOut:
     async with runtime.engine.connect() as conn:
         v = await ledger.verify(conn)
-    return VerificationOut(size=v.size, head=v.head, consistent=v.consistent,
-                           first_bad_index=v.first_bad_index)
+    return VerificationOut(
+        size=v.size, head=v.head, consistent=v.consistent, first_bad_index=v.first_bad_index
+    )

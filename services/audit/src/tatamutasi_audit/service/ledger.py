@@ -20,10 +20,13 @@ async def append(conn: AsyncConnection, events: Sequence[Event]) -> int:
     if not events:
         return 0
     await insert_missing(conn, ledger_head, [{"id": 1, "size": 0, "head": GENESIS}], key=["id"])
-    head = (await conn.execute(
-        sa.select(ledger_head.c.size, ledger_head.c.head).where(ledger_head.c.id == 1)
-        .with_for_update()
-    )).one()
+    head = (
+        await conn.execute(
+            sa.select(ledger_head.c.size, ledger_head.c.head)
+            .where(ledger_head.c.id == 1)
+            .with_for_update()
+        )
+    ).one()
     size, prev = int(head.size), bytes(head.head)
     now = utcnow()
     rows = []
@@ -31,16 +34,26 @@ async def append(conn: AsyncConnection, events: Sequence[Event]) -> int:
         env = ev.envelope
         entry = entry_bytes(orjson.loads(ev.raw))
         prev = next_chain(prev, entry)
-        rows.append({
-            "idx": size, "event_id": env.id, "source": env.source, "sequence": env.sequence,
-            "type": env.type, "subject": env.subject, "time": ev.envelope.model_dump(
-                mode="json")["time"], "actor": env.actor, "entry": entry, "chain_hash": prev,
-            "appended_at": now,
-        })
+        rows.append(
+            {
+                "idx": size,
+                "event_id": env.id,
+                "source": env.source,
+                "sequence": env.sequence,
+                "type": env.type,
+                "subject": env.subject,
+                "time": ev.envelope.model_dump(mode="json")["time"],
+                "actor": env.actor,
+                "entry": entry,
+                "chain_hash": prev,
+                "appended_at": now,
+            }
+        )
         size += 1
     await conn.execute(ledger_entries.insert(), rows)
-    await conn.execute(sa.update(ledger_head).where(ledger_head.c.id == 1)
-                       .values(size=size, head=prev))
+    await conn.execute(
+        sa.update(ledger_head).where(ledger_head.c.id == 1).values(size=size, head=prev)
+    )
     return len(rows)
 
 
@@ -59,8 +72,14 @@ class LedgerEntry:
     appended_at: datetime
 
 
-async def entries(conn: AsyncConnection, *, after: int, limit: int,
-                  event_type: str | None = None, source: str | None = None) -> list[LedgerEntry]:
+async def entries(
+    conn: AsyncConnection,
+    *,
+    after: int,
+    limit: int,
+    event_type: str | None = None,
+    source: str | None = None,
+) -> list[LedgerEntry]:
     t = ledger_entries
     stmt = sa.select(t).where(t.c.idx > after).order_by(t.c.idx).limit(limit)
     if event_type:
@@ -68,8 +87,19 @@ async def entries(conn: AsyncConnection, *, after: int, limit: int,
     if source:
         stmt = stmt.where(t.c.source == source)
     return [
-        LedgerEntry(r.idx, r.event_id, r.source, r.sequence, r.type, r.subject, r.time,
-                    r.actor, bytes(r.entry), bytes(r.chain_hash), as_utc(r.appended_at))
+        LedgerEntry(
+            r.idx,
+            r.event_id,
+            r.source,
+            r.sequence,
+            r.type,
+            r.subject,
+            r.time,
+            r.actor,
+            bytes(r.entry),
+            bytes(r.chain_hash),
+            as_utc(r.appended_at),
+        )
         for r in (await conn.execute(stmt)).all()
     ]
 
@@ -89,9 +119,14 @@ async def verify(conn: AsyncConnection, batch: int = 5000) -> Verification:
     size, stored_head = (int(head.size), bytes(head.head)) if head else (0, GENESIS)
     prev, index, bad = GENESIS, 0, None
     while True:
-        rows = (await conn.execute(
-            sa.select(t.c.idx, t.c.entry, t.c.chain_hash).where(t.c.idx >= index)
-            .order_by(t.c.idx).limit(batch))).all()
+        rows = (
+            await conn.execute(
+                sa.select(t.c.idx, t.c.entry, t.c.chain_hash)
+                .where(t.c.idx >= index)
+                .order_by(t.c.idx)
+                .limit(batch)
+            )
+        ).all()
         if not rows:
             break
         for r in rows:

@@ -16,12 +16,17 @@ class FilledOut(BaseModel):
     filled: int
 
 
-@router.get("", response_model=list[FilledOut],
-            summary="Who holds what: headcount per unit and jabatan, derived from placements")
+@router.get(
+    "",
+    response_model=list[FilledOut],
+    summary="Who holds what: headcount per unit and jabatan, derived from placements",
+)
 async def get_bezetting(
     runtime: RuntimeDep,
-    _p: Annotated[Principal, Depends(require_roles(
-        "admin", "operator", "penilai", "ppk", "auditor", "integration"))],
+    _p: Annotated[
+        Principal,
+        Depends(require_roles("admin", "operator", "penilai", "ppk", "auditor", "integration")),
+    ],
     unor_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> list[FilledOut]:
     async with runtime.engine.connect() as conn:

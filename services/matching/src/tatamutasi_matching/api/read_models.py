@@ -16,8 +16,11 @@ class SummaryOut(BaseModel):
     last_event_time: str | None
 
 
-@router.get("/workforce", response_model=SummaryOut,
-            summary="How much of the workforce the planner currently sees")
+@router.get(
+    "/workforce",
+    response_model=SummaryOut,
+    summary="How much of the workforce the planner currently sees",
+)
 async def workforce_summary(
     runtime: RuntimeDep,
     _p: Annotated[Principal, Depends(require_roles("admin", "auditor", "integration"))],

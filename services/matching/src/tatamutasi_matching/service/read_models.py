@@ -14,10 +14,20 @@ from tatamutasi_platform.db import upsert
 async def on_event(conn: AsyncConnection, event: Event) -> None:
     p = event.payload
     if isinstance(p, PegawaiRegistered):
-        await upsert(conn, workforce, [{
-            "nip": p.nip, "name": p.name, "unor_id": p.unor_id, "jabatan_id": p.jabatan_id,
-            "last_event_time": event.envelope.model_dump(mode="json")["time"],
-        }], key=["nip"])
+        await upsert(
+            conn,
+            workforce,
+            [
+                {
+                    "nip": p.nip,
+                    "name": p.name,
+                    "unor_id": p.unor_id,
+                    "jabatan_id": p.jabatan_id,
+                    "last_event_time": event.envelope.model_dump(mode="json")["time"],
+                }
+            ],
+            key=["nip"],
+        )
 
 
 @dataclass(frozen=True)
@@ -29,7 +39,13 @@ class Summary:
 
 async def summary(conn: AsyncConnection) -> Summary:
     t = workforce
-    row = (await conn.execute(sa.select(
-        sa.func.count(), sa.func.count(sa.distinct(t.c.unor_id)),
-        sa.func.max(t.c.last_event_time)))).one()
+    row = (
+        await conn.execute(
+            sa.select(
+                sa.func.count(),
+                sa.func.count(sa.distinct(t.c.unor_id)),
+                sa.func.max(t.c.last_event_time),
+            )
+        )
+    ).one()
     return Summary(int(row[0]), int(row[1]), row[2])

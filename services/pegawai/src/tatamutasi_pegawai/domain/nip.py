@@ -47,34 +47,49 @@ def _fail(code: str, en: str, id_: str) -> NipError:
 def parse_nip(nip: str) -> NipInfo:
     """Parse and check the structure; raises NipError with a bilingual reason."""
     if len(nip) != 18 or not (nip.isascii() and nip.isdigit()):
-        raise _fail("nip_length", "A NIP has exactly 18 digits",
-                    "NIP harus terdiri dari tepat 18 angka")
+        raise _fail(
+            "nip_length", "A NIP has exactly 18 digits", "NIP harus terdiri dari tepat 18 angka"
+        )
     try:
         birth = date(int(nip[0:4]), int(nip[4:6]), int(nip[6:8]))
     except ValueError:
-        raise _fail("nip_birth_date", f"Digits 1-8 ({nip[:8]}) are not a real birth date",
-                    f"Angka ke-1 s.d. 8 ({nip[:8]}) bukan tanggal lahir yang sah") from None
+        raise _fail(
+            "nip_birth_date",
+            f"Digits 1-8 ({nip[:8]}) are not a real birth date",
+            f"Angka ke-1 s.d. 8 ({nip[:8]}) bukan tanggal lahir yang sah",
+        ) from None
     month_digits = int(nip[12:14])
     if 1 <= month_digits <= 12:
         kind, year, month, contracts = Kind.PNS, int(nip[8:12]), month_digits, None
     elif nip[12] == "2" and nip[13] in "123456789":
         kind, year, month, contracts = Kind.PPPK, int(nip[8:12]), None, int(nip[13])
     else:
-        raise _fail("nip_tmt", f"Digits 13-14 ({nip[12:14]}) are neither a TMT CPNS month "
-                    "(01-12) nor a PPPK marker (21-29)",
-                    f"Angka ke-13 s.d. 14 ({nip[12:14]}) bukan bulan TMT CPNS (01-12) "
-                    "maupun penanda PPPK (21-29)")
+        raise _fail(
+            "nip_tmt",
+            f"Digits 13-14 ({nip[12:14]}) are neither a TMT CPNS month "
+            "(01-12) nor a PPPK marker (21-29)",
+            f"Angka ke-13 s.d. 14 ({nip[12:14]}) bukan bulan TMT CPNS (01-12) "
+            "maupun penanda PPPK (21-29)",
+        )
     if year < birth.year + MIN_AGE_AT_APPOINTMENT:
-        raise _fail("nip_tmt_age", f"Appointment year {year} is before the holder turned "
-                    f"{MIN_AGE_AT_APPOINTMENT}",
-                    f"Tahun pengangkatan {year} sebelum pemegang NIP berusia "
-                    f"{MIN_AGE_AT_APPOINTMENT} tahun")
+        raise _fail(
+            "nip_tmt_age",
+            f"Appointment year {year} is before the holder turned {MIN_AGE_AT_APPOINTMENT}",
+            f"Tahun pengangkatan {year} sebelum pemegang NIP berusia "
+            f"{MIN_AGE_AT_APPOINTMENT} tahun",
+        )
     sex = int(nip[14])
     if sex not in (1, 2):
-        raise _fail("nip_sex", f"Digit 15 ({nip[14]}) must be 1 (male) or 2 (female)",
-                    f"Angka ke-15 ({nip[14]}) harus 1 (laki-laki) atau 2 (perempuan)")
+        raise _fail(
+            "nip_sex",
+            f"Digit 15 ({nip[14]}) must be 1 (male) or 2 (female)",
+            f"Angka ke-15 ({nip[14]}) harus 1 (laki-laki) atau 2 (perempuan)",
+        )
     serial = int(nip[15:18])
     if serial == 0:
-        raise _fail("nip_serial", "The sequence number (digits 16-18) cannot be 000",
-                    "Nomor urut (angka ke-16 s.d. 18) tidak boleh 000")
+        raise _fail(
+            "nip_serial",
+            "The sequence number (digits 16-18) cannot be 000",
+            "Nomor urut (angka ke-16 s.d. 18) tidak boleh 000",
+        )
     return NipInfo(kind, birth, year, month, sex, serial, contracts)

@@ -38,9 +38,17 @@ class PegawaiView:
 
 def _view(row: sa.Row[tuple[object, ...]]) -> PegawaiView:
     m = row._mapping
-    return PegawaiView(m["nip"], Kind(m["kind"]), m["name"], m["unor_id"], m["jabatan_id"],
-                       m["version"], as_utc(m["created_at"]), m["created_by"],
-                       as_utc(m["updated_at"]))
+    return PegawaiView(
+        m["nip"],
+        Kind(m["kind"]),
+        m["name"],
+        m["unor_id"],
+        m["jabatan_id"],
+        m["version"],
+        as_utc(m["created_at"]),
+        m["created_by"],
+        as_utc(m["updated_at"]),
+    )
 
 
 async def register(tx: Transaction, cmd: RegisterPegawai) -> PegawaiView:
@@ -48,18 +56,33 @@ async def register(tx: Transaction, cmd: RegisterPegawai) -> PegawaiView:
     now = utcnow()
     try:
         async with tx.conn.begin_nested():
-            await tx.conn.execute(pegawai.insert().values(
-                nip=cmd.nip, kind=info.kind.value, name=cmd.name, unor_id=cmd.unor_id,
-                jabatan_id=cmd.jabatan_id, version=1, created_at=now, created_by=tx.actor.id,
-                updated_at=now, updated_by=tx.actor.id,
-            ))
+            await tx.conn.execute(
+                pegawai.insert().values(
+                    nip=cmd.nip,
+                    kind=info.kind.value,
+                    name=cmd.name,
+                    unor_id=cmd.unor_id,
+                    jabatan_id=cmd.jabatan_id,
+                    version=1,
+                    created_at=now,
+                    created_by=tx.actor.id,
+                    updated_at=now,
+                    updated_by=tx.actor.id,
+                )
+            )
     except IntegrityError:
-        raise Conflict(f"NIP {cmd.nip} is already registered",
-                       f"NIP {cmd.nip} sudah terdaftar", field="nip") from None
-    await tx.emit(PegawaiRegistered(nip=cmd.nip, name=cmd.name, unor_id=cmd.unor_id,
-                                    jabatan_id=cmd.jabatan_id), subject=cmd.nip)
-    return PegawaiView(cmd.nip, info.kind, cmd.name, cmd.unor_id, cmd.jabatan_id, 1, now,
-                       tx.actor.id, now)
+        raise Conflict(
+            f"NIP {cmd.nip} is already registered", f"NIP {cmd.nip} sudah terdaftar", field="nip"
+        ) from None
+    await tx.emit(
+        PegawaiRegistered(
+            nip=cmd.nip, name=cmd.name, unor_id=cmd.unor_id, jabatan_id=cmd.jabatan_id
+        ),
+        subject=cmd.nip,
+    )
+    return PegawaiView(
+        cmd.nip, info.kind, cmd.name, cmd.unor_id, cmd.jabatan_id, 1, now, tx.actor.id, now
+    )
 
 
 async def get(conn: AsyncConnection, nip: str) -> PegawaiView | None:
@@ -67,9 +90,15 @@ async def get(conn: AsyncConnection, nip: str) -> PegawaiView | None:
     return _view(row) if row else None
 
 
-async def page(conn: AsyncConnection, *, after_nip: str | None, limit: int,
-               unor_ids: frozenset[str] | None = None, unor_id: str | None = None,
-               query: str | None = None) -> list[PegawaiView]:
+async def page(
+    conn: AsyncConnection,
+    *,
+    after_nip: str | None,
+    limit: int,
+    unor_ids: frozenset[str] | None = None,
+    unor_id: str | None = None,
+    query: str | None = None,
+) -> list[PegawaiView]:
     stmt = sa.select(pegawai).order_by(pegawai.c.nip).limit(limit)
     if after_nip is not None:
         stmt = stmt.where(pegawai.c.nip > after_nip)
@@ -79,6 +108,7 @@ async def page(conn: AsyncConnection, *, after_nip: str | None, limit: int,
         stmt = stmt.where(pegawai.c.unor_id == unor_id)
     if query:
         like = f"%{query.lower()}%"
-        stmt = stmt.where(sa.or_(sa.func.lower(pegawai.c.name).like(like),
-                                 pegawai.c.nip.like(f"{query}%")))
+        stmt = stmt.where(
+            sa.or_(sa.func.lower(pegawai.c.name).like(like), pegawai.c.nip.like(f"{query}%"))
+        )
     return [_view(r) for r in (await conn.execute(stmt)).all()]

@@ -1,0 +1,118 @@
+"""`tatamutasi run` (what `make run` calls): starts everything, loads the demo once, prints
+the URLs, stops cleanly on Ctrl-C, and reuses its data on the next start."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tatamutasi_cli import demo
+from tatamutasi_platform.broker import free_port, port_open
+
+pytestmark = [pytest.mark.system, pytest.mark.kafka, pytest.mark.slow]
+
+
+class Running:
+    """A `tatamutasi run` process whose output is collected by a reader thread."""
+
+    def __init__(self, data: Path, ports: dict[str, int]) -> None:
+        args = [sys.executable, "-m", "tatamutasi_cli.main", "run", "--data-dir", str(data)]
+        for name, port in ports.items():
+            args += [f"--{name}-port", str(port)]
+        self.proc = subprocess.Popen(
+            args,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(self, marker: str, timeout: float = 120) -> str:
+        deadline = time.monotonic() + timeout
+        while marker not in self.output:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"no {marker!r} in output:\n{self.output}")
+            time.sleep(0.1)
+        return self.output
+
+    def interrupt(self) -> int:
+        self.proc.send_signal(signal.SIGINT)
+        code = self.proc.wait(60)
+        self._reader.join(10)
+        return code
+
+
+def ledger_size(url: str, token: str) -> int:
+    r = httpx.get(f"{url}/ledger/verify", headers={"Authorization": f"Bearer {token}"})
+    r.raise_for_status()
+    body = r.json()
+    assert body["consistent"]
+    return int(body["size"])
+
+
+def test_run_starts_everything_loads_demo_once_and_stops_cleanly(tmp_path: Path) -> None:
+    ports = {
+        "broker": free_port(),
+        "pegawai": free_port(),
+        "formasi": free_port(),
+        "matching": free_port(),
+        "audit": free_port(),
+    }
+    run = Running(tmp_path, ports)
+    try:
+        out = run.wait_for("Get a token")
+        assert f"Loaded the demo Pemda: {demo.PEMDA_NAME}, 36 pegawai." in out
+        for name in ("pegawai", "formasi", "matching", "audit"):
+            assert f"http://127.0.0.1:{ports[name]}/docs" in out
+        token = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tatamutasi_cli.main",
+                "token",
+                "--role",
+                "auditor",
+                "--data-dir",
+                str(tmp_path),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        audit = f"http://127.0.0.1:{ports['audit']}"
+        deadline = time.monotonic() + 30
+        while ledger_size(audit, token) < 36 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert ledger_size(audit, token) == 36
+    finally:
+        code = run.interrupt()
+    assert code == 0, run.output
+    assert "Stopping" in run.output
+    assert not any(port_open("127.0.0.1", p) for p in ports.values())
+    assert (tmp_path / "pegawai.db").exists() and (tmp_path / "keys").is_dir()
+
+    again = Running(tmp_path, ports)  # a second run reuses the data and keeps the ledger
+    try:
+        out = again.wait_for("Get a token")
+        assert "Loaded the demo Pemda" not in out
+        assert ledger_size(audit, token) == 36
+    finally:
+        assert again.interrupt() == 0, again.output
