@@ -32,18 +32,6 @@ from typing import Any
 import asyncpg
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from tatamutasi_contracts import Topic
-from tatamutasi_contracts.envelope import format_time
-from tatamutasi_contracts.pegawai import PegawaiRegistered
-from tatamutasi_platform import migrations
-from tatamutasi_platform.auth import generate_keypair
-from tatamutasi_platform.broker import TansuBroker, free_port
-from tatamutasi_platform.bus import consumer_kwargs, ensure_topics, producer_kwargs
-from tatamutasi_platform.clock import utcnow
-from tatamutasi_platform.db import create_engine
-from tatamutasi_platform.outbox import Actor, envelope_dict
-from tatamutasi_platform.runtime import Transaction
-from tatamutasi_platform.settings import ServiceSettings
 
 from bench.core import OUT_DIR, Benchmark, Result, Target
 from bench.harness import (
@@ -62,6 +50,18 @@ from bench.harness import (
     top_self,
     wait_healthy,
 )
+from tatamutasi_contracts import Topic
+from tatamutasi_contracts.envelope import format_time
+from tatamutasi_contracts.pegawai import PegawaiRegistered
+from tatamutasi_platform import migrations
+from tatamutasi_platform.auth import generate_keypair
+from tatamutasi_platform.broker import TansuBroker, free_port
+from tatamutasi_platform.bus import consumer_kwargs, ensure_topics, producer_kwargs
+from tatamutasi_platform.clock import utcnow
+from tatamutasi_platform.db import create_engine
+from tatamutasi_platform.outbox import Actor, envelope_dict
+from tatamutasi_platform.runtime import Transaction
+from tatamutasi_platform.settings import ServiceSettings
 
 TARGET_EVENTS_PER_S = 5000.0
 TARGET_P99_S = 1.0

@@ -52,9 +52,7 @@ def inject_database_password(entry: ServiceEntry) -> None:
         raise SystemExit(fail(f"{file_var} ({path}) is empty"))
     from sqlalchemy.engine import make_url  # the same parser the services use
 
-    os.environ[url_var] = make_url(url).set(password=password).render_as_string(
-        hide_password=False
-    )
+    os.environ[url_var] = make_url(url).set(password=password).render_as_string(hide_password=False)
 
 
 def port_of(entry: ServiceEntry | None) -> int:
@@ -71,12 +69,17 @@ def serve() -> int:
     if entry:
         inject_database_password(entry)
     argv = [
-        "uvicorn", "--factory", factory,
-        "--host", os.environ.get("HOST", "0.0.0.0"),
-        "--port", str(port_of(entry)),
+        "uvicorn",
+        "--factory",
+        factory,
+        "--host",
+        os.environ.get("HOST", "0.0.0.0"),
+        "--port",
+        str(port_of(entry)),
         "--no-access-log",  # the services log requests themselves (JSON)
         "--no-server-header",
-        "--timeout-graceful-shutdown", os.environ.get("GRACEFUL_SHUTDOWN_S", "20"),
+        "--timeout-graceful-shutdown",
+        os.environ.get("GRACEFUL_SHUTDOWN_S", "20"),
     ]
     os.execvp(argv[0], argv)
     return 0  # not reached

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from tatamutasi_cli import audit_cmd, formasi_cmd, import_cmd, plan_cmd, siasn_cmd
 from tatamutasi_cli.services import BY_NAME, SERVICES
 from tatamutasi_platform.auth import ROLES, ensure_dev_keys, issue_token
 
@@ -14,6 +15,12 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(siasn_cmd.app, name="siasn")
+app.add_typer(import_cmd.app, name="import")
+app.add_typer(plan_cmd.app, name="plan")
+app.add_typer(formasi_cmd.app, name="formasi")
 
 DataDir = Annotated[
     Path, typer.Option(envvar="TATAMUTASI_DATA_DIR", help="Where SQLite files, keys and logs live")
