@@ -95,7 +95,7 @@ def depends(svc: dict[str, Any]) -> dict[str, str]:
 
 
 def command_text(svc: dict[str, Any]) -> str:
-    parts = []
+    parts: list[str] = []
     for key in ("entrypoint", "command"):
         v = svc.get(key)
         parts += v if isinstance(v, list) else [v or ""]
