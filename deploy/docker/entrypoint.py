@@ -3,6 +3,11 @@
     entrypoint.py serve          run the service named by $SERVICE with uvicorn (the default)
     entrypoint.py migrate        apply that service's migrations (`tatamutasi migrate --service`)
     entrypoint.py healthcheck    GET /healthz (or the path given) on the local port; exit 0 if 200
+    entrypoint.py wait-migrated [SECONDS]
+                                 wait until the service's database is at the head revision of
+                                 its migrations (default: up to 600 s; exit 1 on timeout). The
+                                 init container of a Kubernetes Deployment, so replicas start
+                                 only after the migration Job has run.
     entrypoint.py CMD ARGS...    anything else is run as is (e.g. `tatamutasi --help`)
 
 Environment:
@@ -19,8 +24,10 @@ Every other uvicorn option can be set with its UVICORN_* variable (e.g. UVICORN_
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -105,6 +112,60 @@ def healthcheck(path: str = "/healthz") -> int:
         return 1
 
 
+def migration_state(entry: ServiceEntry) -> tuple[set[str], set[str]]:
+    """(current revisions in the database, head revisions of the service's migrations)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from tatamutasi_platform.db import create_engine
+    from tatamutasi_platform.migrations import alembic_config
+
+    url = os.environ.get(f"{entry.prefix}_DATABASE_URL", "")
+    if not url:
+        raise RuntimeError(f"{entry.prefix}_DATABASE_URL is not set")
+    cfg = alembic_config(entry.package, url, entry.name)
+    heads = set(ScriptDirectory.from_config(cfg).get_heads())
+    version_table = cfg.attributes["version_table"]
+
+    async def current() -> set[str]:
+        engine = create_engine(url, pool_size=1)
+        try:
+            async with engine.connect() as conn:
+                return await conn.run_sync(
+                    lambda c: set(
+                        MigrationContext.configure(
+                            c, opts={"version_table": version_table}
+                        ).get_current_heads()
+                    )
+                )
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(current()), heads
+
+
+def wait_migrated(timeout_s: str = "600", interval_s: float = 2.0) -> int:
+    entry = service_entry()
+    if entry is None:
+        return fail(f"set SERVICE to one of {', '.join(BY_NAME)}")
+    inject_database_password(entry)
+    deadline = time.monotonic() + float(timeout_s)
+    while True:
+        try:
+            current, heads = migration_state(entry)
+            if current == heads:
+                print(f"{entry.name}: database at {', '.join(sorted(heads))}", file=sys.stderr)
+                return 0
+            state = f"at {sorted(current) or 'no revision'}, waiting for {sorted(heads)}"
+        except Exception as exc:  # database not reachable yet: keep waiting
+            state = f"cannot check yet: {type(exc).__name__}: {str(exc)[:200]}"
+        if time.monotonic() >= deadline:
+            print(f"{entry.name}: migrations not applied ({state})", file=sys.stderr)
+            return 1
+        print(f"{entry.name}: {state}", file=sys.stderr)
+        time.sleep(interval_s)
+
+
 def main(args: list[str]) -> int:
     command = args[0] if args else "serve"
     if command == "serve":
@@ -113,6 +174,8 @@ def main(args: list[str]) -> int:
         return migrate()
     if command == "healthcheck":
         return healthcheck(*args[1:2])
+    if command == "wait-migrated":
+        return wait_migrated(*args[1:2])
     entry = service_entry()
     if entry:
         inject_database_password(entry)

@@ -26,12 +26,40 @@ def all_topics_with_dlq(topics: Iterable[str] = ALL_TOPICS) -> list[str]:
     return out
 
 
+def security_kwargs(settings: ServiceSettings | None) -> dict[str, Any]:
+    """SASL/TLS options for every aiokafka client (empty for the PLAINTEXT default)."""
+    if settings is None or settings.kafka_security_protocol == "PLAINTEXT":
+        return {}
+    kwargs: dict[str, Any] = {"security_protocol": settings.kafka_security_protocol}
+    if settings.kafka_sasl_mechanism:
+        password = (
+            settings.kafka_sasl_password.get_secret_value()
+            if (settings.kafka_sasl_password is not None)
+            else None
+        )
+        if password is None and settings.kafka_sasl_password_file is not None:
+            password = settings.kafka_sasl_password_file.read_text().strip()
+        kwargs.update(
+            sasl_mechanism=settings.kafka_sasl_mechanism,
+            sasl_plain_username=settings.kafka_sasl_username,
+            sasl_plain_password=password,
+        )
+    return kwargs
+
+
 async def ensure_topics(
-    bootstrap: str, topics: Iterable[str], partitions: int, *, timeout_ms: int = 10000
+    bootstrap: str,
+    topics: Iterable[str],
+    partitions: int,
+    *,
+    timeout_ms: int = 10000,
+    settings: ServiceSettings | None = None,
 ) -> None:
     """Create topics explicitly (auto-created ones get the broker's default partitions).
     Existing topics are left alone."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=timeout_ms)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=timeout_ms, **security_kwargs(settings)
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -60,6 +88,7 @@ def producer_kwargs(settings: ServiceSettings) -> dict[str, Any]:
         "max_batch_size": 256 * 1024,
         "request_timeout_ms": settings.kafka_request_timeout_ms,
         "client_id": f"tatamutasi-{settings.service_name}",
+        **security_kwargs(settings),
     }
 
 
@@ -77,6 +106,7 @@ def consumer_kwargs(settings: ServiceSettings, group_id: str) -> dict[str, Any]:
             settings.kafka_request_timeout_ms, settings.kafka_session_timeout_ms + 1000
         ),
         "client_id": f"tatamutasi-{settings.service_name}",
+        **security_kwargs(settings),
     }
 
 
@@ -110,7 +140,10 @@ class Bus(Publisher):
             try:
                 if s.kafka_create_topics:
                     await ensure_topics(
-                        s.kafka_bootstrap, all_topics_with_dlq(self._topics), s.kafka_partitions
+                        s.kafka_bootstrap,
+                        all_topics_with_dlq(self._topics),
+                        s.kafka_partitions,
+                        settings=s,
                     )
                 await producer.start()
             except asyncio.CancelledError:

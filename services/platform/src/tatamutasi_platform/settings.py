@@ -37,6 +37,13 @@ class ServiceSettings(BaseSettings):
     kafka_linger_ms: int = Field(default=5, ge=0)
     kafka_request_timeout_ms: int = Field(default=10000, ge=1000)
     kafka_reconnect_backoff_s: float = Field(default=1.0, gt=0)
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_sasl_password_file: Path | None = Field(
+        default=None, description="File holding the SASL password (e.g. a mounted secret)"
+    )
 
     # Transactional outbox relay
     relay_enabled: bool = True

@@ -48,17 +48,26 @@ def jwks_url() -> Iterator[str]:
 
 def keycloak_token(key: Any, kid: str = "kc-1", **claims: Any) -> str:
     now = int(time.time())
-    payload = {"sub": "f3b1c0de", "iss": "https://sso.pemda.example/realms/pemda",
-               "aud": "tatamutasi", "iat": now, "exp": now + 300,
-               "realm_access": {"roles": ["penilai", "offline_access"]},
-               "name": "Tim Penilai"} | claims
+    payload = {
+        "sub": "f3b1c0de",
+        "iss": "https://sso.pemda.example/realms/pemda",
+        "aud": "tatamutasi",
+        "iat": now,
+        "exp": now + 300,
+        "realm_access": {"roles": ["penilai", "offline_access"]},
+        "name": "Tim Penilai",
+    } | claims
     return jwt.encode(payload, key, algorithm="RS256", headers={"kid": kid})
 
 
 def verifier(jwks_url: str) -> TokenVerifier:
-    return TokenVerifier(ServiceSettings(
-        auth_jwks_url=jwks_url, auth_issuer="https://sso.pemda.example/realms/pemda",
-        environment="production"))
+    return TokenVerifier(
+        ServiceSettings(
+            auth_jwks_url=jwks_url,
+            auth_issuer="https://sso.pemda.example/realms/pemda",
+            environment="production",
+        )
+    )
 
 
 def test_keycloak_token_is_verified_through_jwks(jwks_url: str) -> None:

@@ -1,5 +1,7 @@
 """Unit tests for database URL handling (tatamutasi_platform.db)."""
 
+from pathlib import Path
+
 import pytest
 
 from tatamutasi_platform.db import async_url, is_sqlite
@@ -65,3 +67,29 @@ async def test_is_sqlite_accepts_an_engine() -> None:
         assert is_sqlite(engine) is True
     finally:
         await engine.dispose()
+
+
+def test_kafka_sasl_settings_reach_every_client(tmp_path: Path) -> None:
+
+    from tatamutasi_platform.bus import consumer_kwargs, producer_kwargs, security_kwargs
+    from tatamutasi_platform.settings import ServiceSettings
+
+    assert security_kwargs(ServiceSettings(environment="test")) == {}
+    secret = Path(tmp_path) / "kafka-password"
+    secret.write_text("s3cret\n")
+    s = ServiceSettings(
+        environment="test",
+        kafka_security_protocol="SASL_PLAINTEXT",
+        kafka_sasl_mechanism="SCRAM-SHA-512",
+        kafka_sasl_username="tm-audit",
+        kafka_sasl_password_file=secret,
+    )
+    expected = {
+        "security_protocol": "SASL_PLAINTEXT",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": "tm-audit",
+        "sasl_plain_password": "s3cret",
+    }
+    assert security_kwargs(s) == expected
+    assert expected.items() <= producer_kwargs(s).items()
+    assert expected.items() <= consumer_kwargs(s, "g").items()
