@@ -7,6 +7,7 @@ RESULTS.md."""
 
 import argparse
 import importlib
+import signal
 import sys
 import time
 import traceback
@@ -31,19 +32,30 @@ def load_benchmarks() -> dict[str, Benchmark]:
 def build_parser(benches: dict[str, Benchmark]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Run TataMutasi benchmarks; results go to bench/RESULTS.md.")
-    parser.add_argument("--only", action="append", choices=sorted(benches), metavar="NAME",
-                        help=f"run only this benchmark (repeatable); one of: "
-                        f"{', '.join(sorted(benches))}")
+        description="Run TataMutasi benchmarks; results go to bench/RESULTS.md.",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=sorted(benches),
+        metavar="NAME",
+        help=f"run only this benchmark (repeatable); one of: {', '.join(sorted(benches))}",
+    )
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
-    parser.add_argument("--no-write", action="store_true",
-                        help="print the sections instead of writing RESULTS.md")
+    parser.add_argument(
+        "--no-write", action="store_true", help="print the sections instead of writing RESULTS.md"
+    )
     for bench in benches.values():
         bench.add_arguments(parser.add_argument_group(f"{bench.name}: {bench.title}"))
     return parser
 
 
+def _terminate(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt  # so each benchmark's `finally` stops what it started
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _terminate)
     benches = load_benchmarks()
     args = build_parser(benches).parse_args(argv)
     if args.list:
@@ -65,13 +77,20 @@ def main(argv: list[str] | None = None) -> int:
             return 130
         except Exception:
             traceback.print_exc()
-            print(f"{bench.name}: FAILED; its section in RESULTS.md is left unchanged",
-                  file=sys.stderr)
+            print(
+                f"{bench.name}: FAILED; its section in RESULTS.md is left unchanged",
+                file=sys.stderr,
+            )
             failures += 1
             continue
-        section = render_section(bench, result, started=started,
-                                 elapsed_s=time.monotonic() - t0, machine=machine,
-                                 command=command)
+        section = render_section(
+            bench,
+            result,
+            started=started,
+            elapsed_s=time.monotonic() - t0,
+            machine=machine,
+            command=command,
+        )
         print(section, flush=True)
         if not args.no_write:
             write_section(bench.name, section)

@@ -110,8 +110,15 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_section(bench: Benchmark, result: Result, *, started: datetime, elapsed_s: float,
-                   machine: dict[str, str], command: str) -> str:
+def render_section(
+    bench: Benchmark,
+    result: Result,
+    *,
+    started: datetime,
+    elapsed_s: float,
+    machine: dict[str, str],
+    command: str,
+) -> str:
     lines = [
         _begin(bench.name),
         f"## {bench.name} — {bench.title}",
@@ -128,8 +135,13 @@ def render_section(bench: Benchmark, result: Result, *, started: datetime, elaps
     lines += [f"| {_cell(f)} | {_cell(v)} | {_cell(m)} |" for f, v, m in result.figures]
     if result.targets:
         verdict = "all met" if result.all_met else "NOT all met"
-        lines += ["", f"### Targets ({verdict})", "", "| target | goal | measured | met |",
-                  "|---|---|---:|---|"]
+        lines += [
+            "",
+            f"### Targets ({verdict})",
+            "",
+            "| target | goal | measured | met |",
+            "|---|---|---:|---|",
+        ]
         for t in result.targets:
             met = "n/a" if t.met is None else ("yes" if t.met else "**no**")
             lines.append(f"| {_cell(t.name)} | {_cell(t.goal)} | {_cell(t.actual)} | {met} |")
@@ -148,8 +160,9 @@ def render_section(bench: Benchmark, result: Result, *, started: datetime, elaps
 def write_section(name: str, section: str, path: Path = RESULTS_FILE) -> None:
     """Replace the section of `name` in RESULTS.md (or append it); leave the rest alone."""
     text = path.read_text() if path.exists() else RESULTS_HEADER
-    pattern = re.compile(re.escape(_begin(name)) + r".*?" + re.escape(_end(name)) + r"\n?",
-                         re.DOTALL)
+    pattern = re.compile(
+        re.escape(_begin(name)) + r".*?" + re.escape(_end(name)) + r"\n?", re.DOTALL
+    )
     if pattern.search(text):
         text = pattern.sub(lambda _m: section, text, count=1)
     else:

@@ -2,7 +2,6 @@
 accounting from /proc, percentiles, optional py-spy profiles."""
 
 import asyncio
-import contextlib
 import os
 import shutil
 import signal
@@ -17,9 +16,10 @@ from pathlib import Path
 
 import httpx
 
-PG_ADMIN_DSN = os.environ.get("TATAMUTASI_BENCH_PG",
-                              os.environ.get("TATAMUTASI_TEST_PG",
-                                             "postgresql://postgres@127.0.0.1:5432/postgres"))
+PG_ADMIN_DSN = os.environ.get(
+    "TATAMUTASI_BENCH_PG",
+    os.environ.get("TATAMUTASI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres"),
+)
 
 
 # -- PostgreSQL databases ---------------------------------------------------------------------
@@ -51,6 +51,12 @@ class PgDatabases:
         asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
         self.names.append(name)
         return pg_url(name)
+
+    def alter_all(self, setting: str, value: str) -> None:
+        """`ALTER DATABASE ... SET` on every database made so far (for new sessions)."""
+        for name in self.names:
+            literal = value.replace("'", "''")
+            asyncio.run(_pg_admin(f"ALTER DATABASE \"{name}\" SET {setting} = '{literal}'"))
 
     def drop_all(self) -> None:
         for name in reversed(self.names):
@@ -84,18 +90,44 @@ class ServiceProcess:
             return "<no log>"
 
 
-def start_service(name: str, factory: str, port: int, env: dict[str, str], prefix: str,
-                  log_path: Path, host: str = "127.0.0.1") -> ServiceProcess:
+def start_service(
+    name: str,
+    factory: str,
+    port: int,
+    env: dict[str, str],
+    prefix: str,
+    log_path: Path,
+    *,
+    cwd: Path,
+    host: str = "127.0.0.1",
+) -> ServiceProcess:
     """`uvicorn --factory` in its own process (as in production). Variables of the service's
     prefix inherited from our environment are dropped, so only `env` configures it."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(prefix + "_")}
     log = open(log_path, "ab")  # noqa: SIM115 - owned by the child for its lifetime
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", host, "--port",
-         str(port), "--no-access-log", "--log-level", "warning",
-         "--timeout-graceful-shutdown", "5"],
-        env={**base, **env}, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            factory,
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--timeout-graceful-shutdown",
+            "5",
+        ],
+        env={**base, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
         start_new_session=True,
+        cwd=cwd,
     )
     log.close()
     return ServiceProcess(name, f"http://{host}:{port}", proc, log_path, env)
@@ -105,8 +137,9 @@ def wait_healthy(svc: ServiceProcess, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not svc.alive():
-            raise RuntimeError(f"{svc.name} exited with code {svc.proc.returncode}:\n"
-                               f"{svc.log_tail()}")
+            raise RuntimeError(
+                f"{svc.name} exited with code {svc.proc.returncode}:\n{svc.log_tail()}"
+            )
         try:
             if httpx.get(svc.url + "/healthz", timeout=1).status_code == 200:
                 return
@@ -140,7 +173,7 @@ def process_cpu_s(pid: int) -> float | None:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = raw[raw.rindex(")") + 2:].split()
+    fields = raw[raw.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
@@ -171,6 +204,7 @@ class CpuMeter:
         self._start: dict[int, float] = {}
         self._t0 = 0.0
         self._m0 = (0.0, 0.0, 0.0)
+        self.wall = 0.0
 
     def start(self, pids: Iterable[int]) -> None:
         self._t0 = time.monotonic()
@@ -178,7 +212,7 @@ class CpuMeter:
         self._start = {p: c for p in set(pids) if (c := process_cpu_s(p)) is not None}
 
     def stop(self, groups: dict[str, Sequence[int]]) -> dict[str, float]:
-        wall = max(time.monotonic() - self._t0, 1e-9)
+        wall = self.wall = max(time.monotonic() - self._t0, 1e-9)
         m1 = machine_cpu()
         out: dict[str, float] = {}
         ours = 0.0
@@ -241,9 +275,23 @@ class Profiler:
         for name, pid in targets.items():
             out = self.out_dir / f"profile-{label}-{name}.txt"
             proc = subprocess.Popen(
-                [self.binary, "record", "--pid", str(pid), "--format", "raw", "--rate", "200",
-                 "--output", str(out), "--nonblocking"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+                [
+                    self.binary,
+                    "record",
+                    "--pid",
+                    str(pid),
+                    "--format",
+                    "raw",
+                    "--rate",
+                    "200",
+                    "--output",
+                    str(out),
+                    "--nonblocking",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL,
+            )
             self._procs[name] = (proc, out)
 
     def stop(self) -> dict[str, Path]:
@@ -262,10 +310,12 @@ class Profiler:
         return done
 
 
-def summarize_collapsed(path: Path, top: int = 12) -> list[tuple[str, float, float]]:
-    """From py-spy raw (collapsed) stacks: [(function, inclusive share, self share)], the
-    functions with the largest inclusive share first (only project, SQLAlchemy, asyncpg,
-    aiokafka, pydantic and similar frames are interesting; the event loop is skipped)."""
+def profile_summary(
+    path: Path, top: int = 8
+) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+    """From py-spy raw (collapsed) stacks: project functions (`tatamutasi_*`) by inclusive
+    share of samples, and the hottest frames by self share (the event loop's idle wait
+    left out)."""
     inclusive: Counter[str] = Counter()
     self_: Counter[str] = Counter()
     total = 0
@@ -274,34 +324,22 @@ def summarize_collapsed(path: Path, top: int = 12) -> list[tuple[str, float, flo
         if not stack or not count_s.isdigit():
             continue
         count = int(count_s)
+        frames = stack.split(";")
+        if frames[-1].startswith(("Runner.run", "select (selectors", "BaseEventLoop.")):
+            continue  # waiting, not working
         total += count
-        frames = [_frame_name(f) for f in stack.split(";")]
-        for f in set(frames):
+        for f in {_frame_name(f) for f in frames if "tatamutasi_" in f}:
             inclusive[f] += count
-        self_[frames[-1]] += count
+        self_[_frame_name(frames[-1])] += count
     if not total:
-        return []
-    skip = ("<module>", "run (asyncio", "run_forever", "run_until_complete", "_run_once",
-            "_run (asyncio", "serve (uvicorn", "run (uvicorn", "main (uvicorn",
-            "_serve (uvicorn", "startup (uvicorn", "__call__ (click", "invoke (click",
-            "main (click", "lifespan", "_run_module_as_main", "_run_code", "run (lifespan",
-            "wait_for", "greenlet_spawn", "await_only")
-    rows = [(f, inclusive[f] / total, self_[f] / total) for f in inclusive
-            if not any(f.startswith(s) or s in f for s in skip)]
-    rows.sort(key=lambda r: r[1], reverse=True)
-    return rows[:top]
-
-
-def top_self(path: Path, top: int = 10) -> list[tuple[str, float]]:
-    self_: Counter[str] = Counter()
-    total = 0
-    for line in path.read_text(errors="replace").splitlines():
-        stack, _, count_s = line.rpartition(" ")
-        if not stack or not count_s.isdigit():
-            continue
-        total += int(count_s)
-        self_[_frame_name(stack.split(";")[-1])] += int(count_s)
-    return [(f, c / total) for f, c in self_.most_common(top)] if total else []
+        return [], []
+    loops = {"run", "_loop", "main", "serve", "lifespan"}  # always on the stack
+    inc = [
+        (f, c / total)
+        for f, c in inclusive.most_common()
+        if f.split(" (")[0].split(".")[-1] not in loops
+    ][:top]
+    return inc, [(f, c / total) for f, c in self_.most_common(top)]
 
 
 def _frame_name(frame: str) -> str:
@@ -313,18 +351,3 @@ def _frame_name(frame: str) -> str:
             path = path.split(marker, 1)[1]
             break
     return f"{name} ({path})" if path else name
-
-
-async def wait_until(predicate, timeout: float, interval: float = 0.1) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await predicate():
-            return True
-        await asyncio.sleep(interval)
-    return False
-
-
-def tail(path: Path, lines: int = 20) -> str:
-    with contextlib.suppress(OSError):
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    return ""

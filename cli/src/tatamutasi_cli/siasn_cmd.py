@@ -1,5 +1,271 @@
-"""`tatamutasi siasn ...`"""
+"""`tatamutasi siasn ...`: fetch snapshots from SIASN, run the fake SIASN server.
 
+Connection settings come from `PEGAWAI_SIASN_*` environment variables (see
+`tatamutasi_pegawai.adapters.siasn.settings`); `--base-url` points every path at one
+SIASN-compatible server (the fake, a local gateway)."""
+
+import asyncio
+import csv
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import structlog
 import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 app = typer.Typer(help="SIASN (BKN) synchronisation.", no_args_is_help=True)
+
+SNAPSHOT_SCHEMA = "tatamutasi.siasn.snapshot/1"
+FAILURES_CSV = "failures.csv"
+FAILURES_JSON = "failures.json"
+UNOR_JSON = "ref-unor.json"
+
+
+def _write_json(path: Path, data: Any) -> None:
+    """Atomic write, readable by the owner only (snapshots hold personal data)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False, indent=1, sort_keys=False)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _settings(base_url: str | None, concurrency: int | None) -> Any:
+    from tatamutasi_pegawai.adapters.siasn import SiasnSettings
+
+    overrides: dict[str, Any] = {}
+    if concurrency is not None:
+        overrides["max_concurrency"] = concurrency
+    if base_url:
+        return SiasnSettings.for_server(base_url, **overrides)
+    return SiasnSettings(**overrides)
+
+
+@app.command()
+def fetch(
+    nips: Annotated[
+        Path, typer.Option("--nips", exists=True, dir_okay=False, help="CSV/XLSX with a nip column")
+    ],
+    out: Annotated[Path, typer.Option("--out", file_okay=False, help="Output directory")],
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Fetch again NIPs already in --out")
+    ] = False,
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, max=1024, help="Requests in flight (default: settings)")
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="One SIASN-compatible server for every path (e.g. fake)")
+    ] = None,
+    unor: Annotated[bool, typer.Option("--unor/--no-unor", help="Also save ref-unor")] = True,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Log every retry")] = False,
+) -> None:
+    """Fetch a SIASN snapshot for every NIP in a file: one JSON per NIP in --out, plus
+    failures.csv/.json. Resumable: NIPs already fetched are skipped unless --refresh.
+    Exit code 0 when every NIP was fetched, 2 when some failed, 1 when SIASN refused the
+    credentials (the run stops; NIPs not attempted are listed in the failures report)."""
+    from tatamutasi_pegawai.adapters.siasn.nip_list import NipFileError, read_nips
+
+    console = Console(stderr=True)
+    try:
+        nip_list = read_nips(nips)
+    except NipFileError as exc:
+        console.print(f"[red]{exc.alasan}[/red] ({exc.reason})")
+        raise typer.Exit(1) from None
+    out.mkdir(parents=True, exist_ok=True)
+    todo = [n for n in nip_list.nips if refresh or not (out / f"{n}.json").exists()]
+    skipped = len(nip_list.nips) - len(todo)
+    settings = _settings(base_url, concurrency)
+    started = time.perf_counter()
+    failures, fetched, unor_count, not_attempted = asyncio.run(
+        _fetch_all(settings, todo, out, console, with_unor=unor, verbose=verbose)
+    )
+    elapsed = time.perf_counter() - started
+    rows = [
+        {"row": p.row, "nip": p.value, "kind": "invalid_nip", "resource": "", "reason": p.reason,
+         "alasan": p.alasan}
+        for p in nip_list.problems
+    ] + [
+        {"row": "", "nip": f.nip, "kind": f.kind, "resource": f.resource or "",
+         "reason": f.reason, "alasan": f.alasan}
+        for f in failures
+    ] + [
+        {"row": "", "nip": n, "kind": "not_attempted", "resource": "",
+         "reason": "not attempted: SIASN refused the credentials",
+         "alasan": "tidak dicoba: SIASN menolak kredensial"}
+        for n in not_attempted
+    ]  # fmt: skip
+    _write_failures(out, rows)
+    console.print(
+        f"SIASN: {fetched} diambil / fetched, {skipped} dilewati / skipped (sudah ada), "
+        f"{len(rows)} gagal / failed, {nip_list.duplicates} duplikat; "
+        f"{elapsed:.1f} s" + (f"; ref-unor: {unor_count} unor" if unor_count is not None else "")
+    )
+    if not_attempted:
+        console.print(
+            f"[red]Dihentikan: SIASN menolak kredensial; {len(not_attempted)} NIP belum dicoba. "
+            "Perbaiki token lalu jalankan ulang (NIP yang sudah diambil dilewati).[/red]\n"
+            f"Stopped: SIASN refused the credentials; {len(not_attempted)} NIPs not attempted."
+        )
+    if rows:
+        console.print(f"Laporan kegagalan / failures report: {out / FAILURES_CSV}")
+        raise typer.Exit(1 if not_attempted else 2)
+
+
+def _write_failures(out: Path, rows: list[dict[str, Any]]) -> None:
+    fields = ["row", "nip", "kind", "resource", "reason", "alasan"]
+    with (out / FAILURES_CSV).open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    _write_json(out / FAILURES_JSON, {"failures": rows})
+
+
+async def _fetch_all(
+    settings: Any,
+    nips: list[str],
+    out: Path,
+    console: Console,
+    *,
+    with_unor: bool,
+    verbose: bool,
+) -> tuple[list[Any], int, int | None, list[str]]:
+    from tatamutasi_pegawai.adapters.siasn import SiasnClient, SiasnError, SiasnFailure
+
+    failures: list[Any] = []
+    fetched = 0
+    unor_count: int | None = None
+    progress = Progress(
+        TextColumn("[bold]SIASN[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("gagal/failed: {task.fields[failed]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not nips,
+    )
+    logger = structlog.wrap_logger(
+        structlog.PrintLogger(sys.stderr),
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.INFO if verbose else logging.WARNING
+        ),
+        processors=[structlog.processors.add_log_level, structlog.dev.ConsoleRenderer()],
+    )
+    async with SiasnClient(settings, logger=logger) as siasn:
+        if with_unor:
+            try:
+                unors = await siasn.ref_unor()
+                _write_json(
+                    out / UNOR_JSON,
+                    {"schema": "tatamutasi.siasn.ref-unor/1", "unor": [_plain(u) for u in unors]},
+                )
+                unor_count = len(unors)
+            except SiasnError as exc:
+                console.print(f"[yellow]ref-unor: {exc.alasan}[/yellow]")
+        with progress:
+            task = progress.add_task("fetch", total=len(nips), failed=0)
+
+            def done(result: Any) -> None:
+                nonlocal fetched
+                if isinstance(result, SiasnFailure):
+                    failures.append(result)
+                    progress.update(task, advance=1, failed=len(failures))
+                    return
+                _write_json(
+                    out / f"{result.nip}.json", {"schema": SNAPSHOT_SCHEMA, **result.to_dict()}
+                )
+                fetched += 1
+                progress.update(task, advance=1)
+
+            not_attempted = await siasn.snapshots(nips, on_result=done)
+        if siasn.stats["retries"] or siasn.stats["reauth"]:
+            console.print(
+                f"Percobaan ulang / retries: {siasn.stats['retries']}, "
+                f"autentikasi ulang / re-authentications: {siasn.stats['reauth']}"
+            )
+    return failures, fetched, unor_count, not_attempted
+
+
+def _plain(record: Any) -> Any:
+    from tatamutasi_pegawai.adapters.siasn.records import to_jsonable
+
+    return to_jsonable(record)
+
+
+@app.command("fake-server")
+def fake_server(
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8250,
+    host: str = "127.0.0.1",
+    seed: int = 1,
+    employees: Annotated[int, typer.Option(min=0, max=1_000_000)] = 100,
+    latency_ms: Annotated[float, typer.Option(min=0)] = 0.0,
+    error_rate: Annotated[float, typer.Option(min=0, max=1)] = 0.0,
+    throttle_rate: Annotated[float, typer.Option(min=0, max=1)] = 0.0,
+    retry_after_s: Annotated[int, typer.Option(min=0)] = 1,
+    apim_token_ttl_s: Annotated[int, typer.Option(min=1)] = 300,
+    sso_token_ttl_s: Annotated[int, typer.Option(min=1)] = 600,
+    save_reject: bool = False,
+    nips_out: Annotated[
+        Path | None, typer.Option(help="Write the fake's NIPs to this CSV (a nip column)")
+    ] = None,
+) -> None:
+    """Run a fake SIASN (synthetic data) following DOMAIN.md §1, with fault switches
+    (change them later with PUT /admin/faults)."""
+    import uvicorn
+
+    from tatamutasi_pegawai.siasn_fake import FakeSiasn, Faults, create_app
+    from tatamutasi_pegawai.siasn_fake import app as fake_app
+
+    faults = Faults(
+        latency_ms=latency_ms,
+        error_rate=error_rate,
+        throttle_rate=throttle_rate,
+        retry_after_s=retry_after_s,
+        apim_token_ttl_s=apim_token_ttl_s,
+        sso_token_ttl_s=sso_token_ttl_s,
+        save_reject=save_reject,
+    )
+    fake = FakeSiasn(seed=seed, employees=employees, faults=faults)
+    if nips_out is not None:
+        with nips_out.open("w", newline="", encoding="utf-8") as handle:
+            handle.write("nip\n" + "".join(f"{n}\n" for n in fake.data.nips))
+    base = f"http://{host}:{port}"
+    typer.echo(
+        f"Fake SIASN (data sintetis): {base}  ({employees} pegawai, seed {seed})\n"
+        f"Client settings:\n"
+        f"  export PEGAWAI_SIASN_APIM_TOKEN_URL={base}/oauth2/token\n"
+        f"  export PEGAWAI_SIASN_SSO_TOKEN_URL={base}"
+        "/auth/realms/public-siasn/protocol/openid-connect/token\n"
+        f"  export PEGAWAI_SIASN_API_BASE_URL={base}/apisiasn/1.0\n"
+        f"  export PEGAWAI_SIASN_REFERENSI_BASE_URL={base}/referensi_siasn/1\n"
+        f"  export PEGAWAI_SIASN_CONSUMER_KEY={fake_app.CONSUMER_KEY}\n"
+        f"  export PEGAWAI_SIASN_CONSUMER_SECRET={fake_app.CONSUMER_SECRET}\n"
+        f"  export PEGAWAI_SIASN_SSO_CLIENT_ID={fake_app.SSO_CLIENT_ID}\n"
+        f"  export PEGAWAI_SIASN_SSO_USERNAME={fake_app.SSO_USERNAME}\n"
+        f"  export PEGAWAI_SIASN_SSO_PASSWORD={fake_app.SSO_PASSWORD}\n"
+        f"  export PEGAWAI_SIASN_INSTANSI_ID={fake.data.instansi_id}\n"
+        f"  export PEGAWAI_SIASN_SATUAN_KERJA_ID={fake.data.satuan_kerja_id}\n"
+        f"Admin: GET/PUT {base}/admin/faults, POST {base}/admin/expire-tokens, "
+        f"GET {base}/admin/nips, {base}/admin/saves, {base}/admin/stats"
+    )
+    sys.stdout.flush()
+    uvicorn.run(create_app(fake), host=host, port=port, log_level="warning", access_log=False)

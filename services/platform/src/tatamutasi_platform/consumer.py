@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 import structlog
 from aiokafka import ConsumerRecord
 from aiokafka.errors import KafkaError
@@ -26,6 +25,7 @@ from tatamutasi_contracts.envelope import format_time
 from tatamutasi_contracts.registry import UnknownEventType
 from tatamutasi_platform.bus import Bus, make_consumer
 from tatamutasi_platform.clock import utcnow
+from tatamutasi_platform.db import dialect_insert
 from tatamutasi_platform.metrics import Metrics
 from tatamutasi_platform.settings import ServiceSettings
 from tatamutasi_platform.tables import PlatformTables
@@ -124,65 +124,65 @@ class IdempotentConsumer:
         return events, rejected
 
     # -- applying ----------------------------------------------------------------------
-    async def _new_only(self, conn: AsyncConnection, events: Sequence[Event]) -> list[Event]:
+    async def _claim(self, conn: AsyncConnection, events: Sequence[Event]) -> list[Event]:
+        """Record the events as processed and return those that were not processed before.
+        One `INSERT .. ON CONFLICT DO NOTHING RETURNING` per chunk: no look-up whose plan
+        degrades as the table grows, and concurrent consumers cannot both claim an event."""
         pe = self._t.processed_events
-        ids = [e.envelope.id for e in events]
-        done: set[str] = set()
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            done |= set(
-                (
-                    await conn.execute(
-                        sa.select(pe.c.event_id).where(
-                            pe.c.consumer == self.name, pe.c.event_id.in_(chunk)
-                        )
-                    )
-                ).scalars()
+        now = utcnow()
+        claimed: set[str] = set()
+        for i in range(0, len(events), 500):
+            rows = [
+                {"consumer": self.name, "event_id": e.envelope.id, "processed_at": now}
+                for e in events[i : i + 500]
+            ]
+            stmt = (
+                dialect_insert(conn, pe)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+                .returning(pe.c.event_id)
             )
-        return [e for e in events if e.envelope.id not in done]
+            claimed.update((await conn.execute(stmt)).scalars())
+        return [e for e in events if e.envelope.id in claimed]
 
-    async def _mark(self, conn: AsyncConnection, events: Sequence[Event]) -> None:
-        if events:
-            now = utcnow()
-            await conn.execute(
-                self._t.processed_events.insert(),
-                [
-                    {"consumer": self.name, "event_id": e.envelope.id, "processed_at": now}
-                    for e in events
-                ],
-            )
+    async def _handle(self, conn: AsyncConnection, events: Sequence[Event]) -> None:
+        if self._batch_handler is not None:
+            await self._batch_handler(conn, events)
+        else:
+            for ev in events:
+                await self._handler(conn, ev)
 
     async def apply(self, events: Sequence[Event]) -> list[Rejected]:
-        """Apply events exactly once. Returns the events the handler refused."""
+        """Apply events exactly once. Returns the events the handler refused.
+
+        Fast path: the whole batch in one transaction. If the handler fails on any event,
+        the batch is replayed event by event, each in a savepoint, so only the failing
+        events are refused."""
         if not events:
             return []
-        if self._batch_handler is not None:
-            try:
-                async with self._engine.begin() as conn:
-                    fresh = await self._new_only(conn, events)
-                    await self._batch_handler(conn, fresh)
-                    await self._mark(conn, fresh)
-                self._metrics.consumed.labels(self.name, "applied").inc(len(fresh))
-                return []
-            except Exception as exc:
-                if _transient(exc):
-                    raise
-                log.warning(
-                    "batch failed; retrying event by event",
-                    consumer=self.name,
-                    error=repr(exc)[:300],
-                )
+        try:
+            async with self._engine.begin() as conn:
+                fresh = await self._claim(conn, events)
+                await self._handle(conn, fresh)
+            self._metrics.consumed.labels(self.name, "applied").inc(len(fresh))
+            return []
+        except Exception as exc:
+            if _transient(exc):
+                raise
+            log.warning(
+                "batch failed; retrying event by event",
+                consumer=self.name,
+                error=repr(exc)[:300],
+            )
         refused: list[Rejected] = []
+        applied = 0
         async with self._engine.begin() as conn:
-            fresh = await self._new_only(conn, events)
-            applied: list[Event] = []
-            for ev in fresh:
+            for ev in events:
                 try:
                     async with conn.begin_nested():
-                        if self._batch_handler is not None:
-                            await self._batch_handler(conn, [ev])
-                        else:
-                            await self._handler(conn, ev)
+                        if await self._claim(conn, [ev]):
+                            await self._handle(conn, [ev])
+                            applied += 1
                 except Exception as exc:
                     if _transient(exc):
                         raise
@@ -192,10 +192,7 @@ class IdempotentConsumer:
                         else f"handler failed: {exc!r}"
                     )
                     refused.append(Rejected(ev, reason[:1000]))
-                    continue
-                applied.append(ev)
-            await self._mark(conn, applied)
-        self._metrics.consumed.labels(self.name, "applied").inc(len(applied))
+        self._metrics.consumed.labels(self.name, "applied").inc(applied)
         return refused
 
     async def dead_letter(self, rejected: Sequence[Rejected]) -> None:

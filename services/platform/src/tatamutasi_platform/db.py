@@ -71,7 +71,7 @@ async def ping(engine: AsyncEngine) -> None:
         await conn.execute(sa.text("SELECT 1"))
 
 
-def _dialect_insert(conn: AsyncConnection, table: sa.Table) -> Any:
+def dialect_insert(conn: AsyncConnection, table: sa.Table) -> Any:
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -86,7 +86,7 @@ async def insert_missing(
 ) -> None:
     """Insert rows whose key does not exist yet; leave existing rows alone (race-free)."""
     if rows:
-        stmt = _dialect_insert(conn, table)
+        stmt = dialect_insert(conn, table)
         await conn.execute(stmt.on_conflict_do_nothing(index_elements=key), rows)
 
 
@@ -96,6 +96,6 @@ async def upsert(
     """Insert or update by primary/unique key, on SQLite and PostgreSQL alike."""
     if not rows:
         return
-    stmt = _dialect_insert(conn, table)
+    stmt = dialect_insert(conn, table)
     updates = {c: stmt.excluded[c] for c in rows[0] if c not in key}
     await conn.execute(stmt.on_conflict_do_update(index_elements=key, set_=updates), rows)

@@ -166,32 +166,36 @@ class OutboxRelay:
                     .with_for_update()
                 )
             ).scalar_one()
-            ids = (
+            # One statement numbers the next batch in id order (row_number), instead of one
+            # UPDATE per row. PostgreSQL and SQLite >= 3.33 both support UPDATE .. FROM.
+            numbered = (
+                sa.select(
+                    ob.c.id,
+                    (sa.func.row_number().over(order_by=ob.c.id) + last).label("seq"),
+                )
+                .where(ob.c.sequence.is_(None))
+                .order_by(ob.c.id)
+                .limit(self._batch)
+                .subquery()
+            )
+            count = len(
                 (
                     await conn.execute(
-                        sa.select(ob.c.id)
-                        .where(ob.c.sequence.is_(None))
-                        .order_by(ob.c.id)
-                        .limit(self._batch)
+                        sa.update(ob)
+                        .where(ob.c.id == numbered.c.id)
+                        .values(sequence=numbered.c.seq)
+                        .returning(ob.c.id)
                     )
-                )
-                .scalars()
-                .all()
+                ).all()
             )
-            if not ids:
+            if not count:
                 return 0
-            await conn.execute(
-                sa.update(ob)
-                .where(ob.c.id == sa.bindparam("_id"))
-                .values(sequence=sa.bindparam("_seq")),
-                [{"_id": i, "_seq": last + n} for n, i in enumerate(ids, start=1)],
-            )
             await conn.execute(
                 sa.update(counter)
                 .where(counter.c.source == self._source)
-                .values(last_sequence=last + len(ids))
+                .values(last_sequence=last + count)
             )
-        return len(ids)
+        return count
 
     async def publish_pending(self) -> int:
         ob = self._t.outbox
