@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from bench.core import Benchmark, command_line, machine_info, render_section, write_section
 
 # Benchmark modules, in the order `python -m bench` runs them.
-MODULES: tuple[str, ...] = ("bench.spine",)
+MODULES: tuple[str, ...] = ("bench.spine", "bench.bench_optimiser")
 
 
 def load_benchmarks() -> dict[str, Benchmark]:

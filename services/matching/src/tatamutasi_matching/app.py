@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from tatamutasi_contracts import Topic
 from tatamutasi_matching.adapters.orm import metadata, platform
+from tatamutasi_matching.api import plans, talent, waivers
 from tatamutasi_matching.api.read_models import router
 from tatamutasi_matching.service.read_models import on_event
 from tatamutasi_matching.settings import MatchingSettings
@@ -33,7 +34,7 @@ SPEC = ServiceSpec(
     package="tatamutasi_matching",
     metadata=metadata,
     tables=platform,
-    routers=[router],
+    routers=[router, talent.router, plans.router, waivers.router],
     publishes=[Topic.MUTASI.value],
     consumer=_consumer,
 )

@@ -7,11 +7,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tatamutasi_contracts.pegawai import PegawaiRegistered
 from tatamutasi_matching.adapters.orm import workforce
+from tatamutasi_matching.service.talent import on_talent_event
 from tatamutasi_platform.consumer import Event
 from tatamutasi_platform.db import upsert
 
 
 async def on_event(conn: AsyncConnection, event: Event) -> None:
+    await on_talent_event(conn, event)
     p = event.payload
     if isinstance(p, PegawaiRegistered):
         await upsert(
