@@ -12,6 +12,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from system_harness import System, ledger_items, wait_until
+from tatamutasi_audit.ledger.note import Verifier
+from tatamutasi_cli.audit_cmd import run_verify
 from tatamutasi_contracts import Topic, dlq_topic
 from tatamutasi_platform.broker import TansuBroker, free_port
 
@@ -42,6 +44,13 @@ def subjects(items: list[dict[str, Any]]) -> list[str]:
     return [i["subject"] for i in items]
 
 
+def pseudonym(client: httpx.Client, audit_url: str, headers: dict[str, str], n: str) -> str:
+    """The ledger records NIPs as keyed pseudonyms; auditors look them up."""
+    r = client.get(f"{audit_url}/ledger/pseudonyms/{n}", headers=headers)
+    r.raise_for_status()
+    return str(r.json()["pseudonym"])
+
+
 def test_registration_reaches_ledger_and_read_models(
     system_factory: Callable[..., System], auth_headers: Headers
 ) -> None:
@@ -58,7 +67,9 @@ def test_registration_reaches_ledger_and_read_models(
         )
         latency = time.monotonic() - started
         entry = items[0]
-        assert entry["type"] == "pegawai.registered" and entry["subject"] == nip(1)
+        psn = pseudonym(client, system.url("audit"), auditor, nip(1))
+        assert entry["type"] == "pegawai.registered" and entry["subject"] == psn
+        assert nip(1) not in str(entry)
         assert entry["sequence"] == 1 and entry["actor"] == "bkd-1"
         assert entry["event"]["data"]["unor_id"] == "U-DINKES"
         assert entry["event"]["actorrole"] == "admin"
@@ -77,6 +88,17 @@ def test_registration_reaches_ledger_and_read_models(
         assert summary == 1
         verify = client.get(f"{system.url('audit')}/ledger/verify", headers=auditor).json()
         assert verify["consistent"] and verify["size"] == 1
+        assert (
+            client.get(f"{system.url('audit')}/checkpoint", headers=auditor).text.split("\n")[1]
+            == "1"
+        )
+        # an auditor with only the verifier key and the URL verifies the log and the event
+        vkey = Verifier.parse(
+            client.get(f"{system.url('audit')}/ledger/key", headers=auditor).json()["vkey"]
+        )
+        with httpx.Client(base_url=system.url("audit"), headers=auditor) as tiles:
+            report = run_verify(tiles, vkey, event_ids=[entry["event_id"]])
+        assert report.checkpoint.size == 1 and report.included == {entry["event_id"]: 0}
         assert (
             client.get(
                 f"{system.url('audit')}/ledger/entries", headers=auth_headers("pegawai")
@@ -110,7 +132,10 @@ def test_sigkill_between_commit_and_publish_loses_nothing_and_duplicates_change_
             ),
             what="5 ledger entries",
         )
-        assert sorted(subjects(items)) == sorted(nip(i) for i in range(5))
+        audit = system.url("audit")
+        assert sorted(subjects(items)) == sorted(
+            pseudonym(client, audit, auditor, nip(i)) for i in range(5)
+        )
         # Per-key order is kept; across partitions the ledger keeps arrival order.
         assert sorted(i["sequence"] for i in items) == [1, 2, 3, 4, 5]
 
@@ -134,7 +159,10 @@ def test_sigkill_between_commit_and_publish_loses_nothing_and_duplicates_change_
         asyncio.run(redeliver())
         register(client, system.url("pegawai"), admin, 99)  # a marker behind the duplicates
         wait_until(
-            lambda: nip(99) in subjects(ledger_items(client, system.url("audit"), auditor)),
+            lambda: (
+                pseudonym(client, audit, auditor, nip(99))
+                in subjects(ledger_items(client, audit, auditor))
+            ),
             what="marker",
         )
         final = ledger_items(client, system.url("audit"), auditor)
@@ -184,6 +212,13 @@ def test_malformed_message_is_dead_lettered_and_consumption_continues(
     with httpx.Client(timeout=10) as client:
         register(client, system.url("pegawai"), admin, 7)
         wait_until(lambda: ledger_items(client, system.url("audit"), auditor), what="ledger")
+        # the rejection itself is in the ledger (as an audit.event_rejected entry)
+        rejected = wait_until(
+            lambda: ledger_items(client, system.url("audit"), auditor, type="audit.event_rejected"),
+            what="the rejection in the ledger",
+        )
+        data = rejected[0]["event"]["data"]
+        assert data["topic"] == Topic.PEGAWAI.value and "sequence" in data["reason"]
 
 
 def test_broker_down_at_start_then_everything_flows_when_it_comes_back(
@@ -205,7 +240,7 @@ def test_broker_down_at_start_then_everything_flows_when_it_comes_back(
                 timeout=40,
                 what="the event after the broker came back",
             )
-            assert subjects(items) == [nip(3)]
+            assert subjects(items) == [pseudonym(client, system.url("audit"), auditor, nip(3))]
             wait_until(
                 lambda: client.get(f"{system.url('pegawai')}/readyz").status_code == 200,
                 what="readiness",

@@ -1,32 +1,41 @@
-"""`/ledger`: read the ledger and check it (auditor role; read-only)."""
+"""`/ledger`: entries, proofs, checkpoints, the verifier key and the self-check (readers:
+auditor, integration, admin; read-only). JSON companions of the tlog-tiles API."""
 
 import base64
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Path, Query
+from pydantic import AwareDatetime, BaseModel, Field
 
+from tatamutasi_audit.api.deps import KeysDep, PersonReader, Reader, bad_query
+from tatamutasi_audit.ledger import merkle
+from tatamutasi_audit.ledger.entries import NIP
 from tatamutasi_audit.service import ledger
-from tatamutasi_platform.auth import Principal
-from tatamutasi_platform.http import RuntimeDep, require_roles
+from tatamutasi_audit.service.consumer import completeness_status
+from tatamutasi_contracts.envelope import format_time
+from tatamutasi_platform.http import RuntimeDep
+from tatamutasi_platform.problems import Problem
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
-READERS = ("auditor", "admin", "integration")
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
 
 
 class EntryOut(BaseModel):
-    index: int = Field(description="Position in the ledger, from 0")
+    index: int = Field(description="Position in the ledger (leaf index), from 0")
     event_id: str
     source: str
     sequence: int
     type: str
-    subject: str | None
+    subject: str | None = Field(description="Subject as recorded (NIPs are pseudonyms)")
     time: str
     actor: str
-    event: dict[str, Any] = Field(description="The event as recorded (canonical JSON)")
+    event: dict[str, Any] = Field(description="The entry: the event as recorded")
     entry_b64: str = Field(description="The exact entry bytes (RFC 8785 JSON), base64")
-    chain_hash: str = Field(description="SHA-256(previous chain hash || SHA-256(entry)), hex")
+    leaf_hash: str = Field(description="SHA-256(0x00 || entry), base64 (RFC 9162 leaf hash)")
     appended_at: str
 
 
@@ -35,55 +44,321 @@ class EntryPage(BaseModel):
     next_after: int | None = Field(description="Pass as `after` for the next page")
 
 
+class InclusionOut(BaseModel):
+    index: int
+    tree_size: int
+    leaf_hash: str = Field(description="base64")
+    proof: list[str] = Field(description="RFC 9162 inclusion path, base64, leaf upwards")
+    root: str = Field(description="Root of the tree of `tree_size`, base64")
+    checkpoint: str | None = Field(description="The signed checkpoint of that size, if any")
+    entry: EntryOut
+
+
+class ConsistencyOut(BaseModel):
+    first: int
+    second: int
+    first_root: str
+    second_root: str
+    proof: list[str] = Field(description="RFC 9162 consistency proof, base64")
+
+
+class CheckpointOut(BaseModel):
+    size: int
+    root: str
+    note: str | None
+
+
+class CheckpointPage(BaseModel):
+    items: list[CheckpointOut]
+    next_after: int | None
+
+
+class KeyOut(BaseModel):
+    origin: str = Field(description="Checkpoint origin line (and key name)")
+    vkey: str = Field(description="Verifier key in the C2SP signed-note format")
+
+
 class VerificationOut(BaseModel):
     size: int
-    head: str
+    root: str = Field(description="Stored root, hex")
+    checkpoints: int
     consistent: bool
     first_bad_index: int | None
+    problems: list[str]
+
+
+class PseudonymOut(BaseModel):
+    pseudonym: str = Field(description="What the ledger records instead of this NIP")
+    entries: int = Field(description="How many entries mention it")
+
+
+def entry_out(e: ledger.LedgerEntry) -> EntryOut:
+    return EntryOut(
+        index=e.index,
+        event_id=e.event_id,
+        source=e.source,
+        sequence=e.sequence,
+        type=e.type,
+        subject=e.subject,
+        time=e.time,
+        actor=e.actor,
+        event=orjson.loads(e.entry),
+        entry_b64=b64(e.entry),
+        leaf_hash=b64(merkle.leaf_hash(e.entry)),
+        appended_at=e.appended_at.isoformat(),
+    )
 
 
 @router.get("/entries", response_model=EntryPage, summary="Ledger entries in index order")
 async def list_entries(
     runtime: RuntimeDep,
-    _p: Annotated[Principal, Depends(require_roles(*READERS))],
+    _p: Reader,
     after: Annotated[int, Query(ge=-1, description="Last index already seen (-1: start)")] = -1,
+    before: Annotated[int | None, Query(ge=0, description="Stop before this index")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     type: Annotated[str | None, Query(max_length=100, description="Event type")] = None,
     source: Annotated[str | None, Query(max_length=200, description="Producer")] = None,
+    pseudonym: Annotated[
+        str | None, Query(max_length=64, description="Entries that mention this pseudonym")
+    ] = None,
+    actor: Annotated[
+        str | None, Query(max_length=200, description="Who caused it (as recorded)")
+    ] = None,
+    subject: Annotated[
+        str | None, Query(max_length=200, description="Aggregate id (as recorded)")
+    ] = None,
+    time_from: Annotated[
+        AwareDatetime | None, Query(description="Events that happened at or after this")
+    ] = None,
+    time_to: Annotated[
+        AwareDatetime | None, Query(description="Events that happened before this")
+    ] = None,
 ) -> EntryPage:
     async with runtime.engine.connect() as conn:
-        rows = await ledger.entries(conn, after=after, limit=limit, event_type=type, source=source)
-    items = [
-        EntryOut(
-            index=e.index,
-            event_id=e.event_id,
-            source=e.source,
-            sequence=e.sequence,
-            type=e.type,
-            subject=e.subject,
-            time=e.time,
-            actor=e.actor,
-            event=orjson.loads(e.entry),
-            entry_b64=base64.b64encode(e.entry).decode(),
-            chain_hash=e.chain_hash.hex(),
-            appended_at=e.appended_at.isoformat(),
+        rows = await ledger.entries(
+            conn,
+            after=after,
+            before=before,
+            limit=limit,
+            event_type=type,
+            source=source,
+            pseudonym=pseudonym,
+            actor=actor,
+            subject=subject,
+            time_from=format_time(time_from) if time_from else None,
+            time_to=format_time(time_to) if time_to else None,
         )
-        for e in rows
-    ]
+    items = [entry_out(e) for e in rows]
     return EntryPage(items=items, next_after=items[-1].index if len(items) == limit else None)
+
+
+async def _size(conn: Any, size: int | None, field: str) -> tuple[int, bytes, str | None]:
+    head = await ledger.head(conn)
+    if head.size == 0:
+        raise bad_query(
+            field,
+            "The ledger is empty: there is nothing to prove",
+            "Ledger masih kosong: belum ada yang dapat dibuktikan",
+        )
+    if size is None or size == head.size:
+        return head.size, head.root, head.note
+    if not 1 <= size <= head.size:
+        raise bad_query(
+            "size",
+            f"Tree size must be 1..{head.size}",
+            f"Ukuran pohon harus 1..{head.size}",
+        )
+    cps = await ledger.checkpoints(conn, after=size - 1, limit=1)
+    note = cps[0].note if cps and cps[0].size == size else None
+    return size, await ledger.root_at(conn, size), note
+
+
+@router.get(
+    "/proofs/inclusion",
+    response_model=InclusionOut,
+    summary="Inclusion proof of one entry, by index or by event id",
+)
+async def inclusion_proof(
+    runtime: RuntimeDep,
+    _p: Reader,
+    index: Annotated[int | None, Query(ge=0, description="Leaf index")] = None,
+    event_id: Annotated[str | None, Query(max_length=64, description="Event id")] = None,
+    size: Annotated[
+        int | None, Query(ge=0, description="Tree size (default: the latest checkpoint)")
+    ] = None,
+) -> InclusionOut:
+    if (index is None) == (event_id is None):
+        raise bad_query(
+            "index", "Give exactly one of index or event_id", "Isi tepat satu: index atau event_id"
+        )
+    async with runtime.engine.connect() as conn:
+        tree_size, root, note = await _size(conn, size, "index")
+        if event_id is not None:
+            found = await ledger.entry_by_event_id(conn, event_id)
+            if found is None:
+                raise bad_query(
+                    "event_id",
+                    f"No ledger entry for event {event_id!r}",
+                    f"Tidak ada entri ledger untuk event {event_id!r}",
+                    status=404,
+                )
+            index = found.index
+        assert index is not None
+        if index >= tree_size:
+            raise bad_query(
+                "index",
+                f"Index {index} is not below the tree size {tree_size}",
+                f"Indeks {index} tidak lebih kecil dari ukuran pohon {tree_size}",
+            )
+        page = await ledger.entries(conn, after=index - 1, limit=1)
+        proof = await ledger.inclusion_proof(conn, index, tree_size)
+    entry = entry_out(page[0])
+    return InclusionOut(
+        index=index,
+        tree_size=tree_size,
+        leaf_hash=entry.leaf_hash,
+        proof=[b64(h) for h in proof],
+        root=b64(root),
+        checkpoint=note,
+        entry=entry,
+    )
+
+
+@router.get(
+    "/proofs/consistency",
+    response_model=ConsistencyOut,
+    summary="Consistency proof between two tree sizes",
+)
+async def consistency_proof(
+    runtime: RuntimeDep,
+    _p: Reader,
+    first: Annotated[int, Query(ge=0, description="The older tree size")],
+    second: Annotated[
+        int | None, Query(ge=0, description="The newer tree size (default: latest)")
+    ] = None,
+) -> ConsistencyOut:
+    async with runtime.engine.connect() as conn:
+        size2, root2, _ = await _size(conn, second, "second")
+        if not 1 <= first <= size2:
+            raise bad_query(
+                "first",
+                f"The older size must be 1..{size2}",
+                f"Ukuran lama harus 1..{size2}",
+            )
+        root1 = await ledger.root_at(conn, first)
+        proof = await ledger.consistency_proof(conn, first, size2)
+    return ConsistencyOut(
+        first=first,
+        second=size2,
+        first_root=b64(root1),
+        second_root=b64(root2),
+        proof=[b64(h) for h in proof],
+    )
+
+
+@router.get("/checkpoints", response_model=CheckpointPage, summary="Every signed checkpoint")
+async def list_checkpoints(
+    runtime: RuntimeDep,
+    _p: Reader,
+    after: Annotated[int, Query(ge=-1, description="Last size already seen")] = -1,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> CheckpointPage:
+    async with runtime.engine.connect() as conn:
+        rows = await ledger.checkpoints(conn, after=after, limit=limit)
+    items = [CheckpointOut(size=c.size, root=b64(c.root), note=c.note) for c in rows]
+    return CheckpointPage(items=items, next_after=items[-1].size if len(items) == limit else None)
+
+
+@router.get("/key", response_model=KeyOut, summary="The checkpoint verifier key")
+async def verifier_key(_p: Reader, keys: KeysDep) -> KeyOut:
+    return KeyOut(origin=keys.origin, vkey=keys.verifier.encode())
 
 
 @router.get(
     "/verify",
     response_model=VerificationOut,
-    summary="Recompute the hash chain over every stored entry",
+    summary="Self-check: recompute the tree from every stored entry; compare hashes, root "
+    "and signed checkpoints",
 )
-async def verify_ledger(
-    runtime: RuntimeDep,
-    _p: Annotated[Principal, Depends(require_roles(*READERS))],
-) -> VerificationOut:
+async def verify_ledger(runtime: RuntimeDep, _p: Reader, keys: KeysDep) -> VerificationOut:
     async with runtime.engine.connect() as conn:
-        v = await ledger.verify(conn)
+        v = await ledger.verify(conn, keys)
     return VerificationOut(
-        size=v.size, head=v.head, consistent=v.consistent, first_bad_index=v.first_bad_index
+        size=v.size,
+        root=v.root,
+        checkpoints=v.checkpoints,
+        consistent=v.consistent,
+        first_bad_index=v.first_bad_index,
+        problems=v.problems,
     )
+
+
+@router.get(
+    "/pseudonyms/{nip}",
+    response_model=PseudonymOut,
+    summary="The pseudonym the ledger uses for a NIP (auditor)",
+)
+async def pseudonym_of(
+    runtime: RuntimeDep,
+    _p: PersonReader,
+    keys: KeysDep,
+    nip: Annotated[str, Path(description="NIP or NI PPPK, 18 digits")],
+) -> PseudonymOut:
+    if not NIP.match(nip):
+        raise Problem(
+            422,
+            "validation-error",
+            "Unprocessable Content",
+            "A NIP has 18 digits",
+            "NIP terdiri atas 18 digit",
+            extra={
+                "errors": [
+                    {
+                        "field": "nip",
+                        "location": "path",
+                        "code": "pattern",
+                        "message_en": "A NIP has 18 digits",
+                        "message_id": "NIP terdiri atas 18 digit",
+                    }
+                ]
+            },
+        )
+    pseudonym = keys.pseudonymiser.nip(nip)
+    async with runtime.engine.connect() as conn:
+        count = await ledger.mention_count(conn, pseudonym)
+    return PseudonymOut(pseudonym=pseudonym, entries=count)
+
+
+class SourceOut(BaseModel):
+    source: str = Field(description="Producer (CloudEvents source)")
+    contiguous: int = Field(description="Every event up to this sequence is in the ledger")
+    max_seen: int = Field(description="Highest sequence seen from this producer")
+    missing: int = Field(description="Sequences below max_seen that the ledger lacks")
+    missing_ranges: list[tuple[int, int]] = Field(description="First 50 gaps, inclusive")
+    complete: bool
+
+
+class CompletenessOut(BaseModel):
+    complete: bool = Field(description="False is an alarm: events were lost on the way")
+    sources: list[SourceOut]
+
+
+@router.get(
+    "/completeness",
+    response_model=CompletenessOut,
+    summary="Completeness: per-producer sequence gaps (nothing lost?)",
+)
+async def completeness(runtime: RuntimeDep, _p: Reader) -> CompletenessOut:
+    statuses = await completeness_status(runtime)
+    sources = [
+        SourceOut(
+            source=s.source,
+            contiguous=s.contiguous,
+            max_seen=s.max_seen,
+            missing=s.missing,
+            missing_ranges=s.missing_ranges,
+            complete=s.complete,
+        )
+        for s in statuses
+    ]
+    return CompletenessOut(complete=all(s.complete for s in sources), sources=sources)

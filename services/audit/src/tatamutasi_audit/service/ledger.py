@@ -1,60 +1,244 @@
-"""Appending consumed events to the ledger, reading and checking it."""
+"""The ledger's storage: appending consumed events as RFC 9162 leaves, signing a checkpoint
+per batch, serving proofs, tiles and entries, and checking itself for tampering.
 
+Appends read only the old tree's compact range (<= log2 n hashes) and write each new node
+once; proofs read O(log n) node hashes. The tree math lives in `tatamutasi_audit.ledger`."""
+
+import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tatamutasi_audit.adapters.orm import ledger_entries, ledger_head
-from tatamutasi_audit.ledger.chain import GENESIS, entry_bytes, next_chain
+from tatamutasi_audit.adapters.orm import (
+    ledger_checkpoints,
+    ledger_entries,
+    ledger_mentions,
+    ledger_nodes,
+    ledger_tree,
+)
+from tatamutasi_audit.ledger import merkle
+from tatamutasi_audit.ledger.entries import entry_bytes
+from tatamutasi_audit.ledger.note import Checkpoint, NoteError, open_checkpoint, sign_checkpoint
+from tatamutasi_audit.ledger.tiles import MAX_ENTRY_SIZE, TileRef, encode_bundle, tile_node_range
+from tatamutasi_audit.service import completeness
+from tatamutasi_audit.service.keys import LedgerKeys, default_keys
+from tatamutasi_contracts.envelope import format_time
 from tatamutasi_platform.clock import as_utc, utcnow
-from tatamutasi_platform.consumer import Event
+from tatamutasi_platform.consumer import Event, HandlerRejected
 from tatamutasi_platform.db import insert_missing
 
+NODE_READ_CHUNK = 400
 
-async def append(conn: AsyncConnection, events: Sequence[Event]) -> int:
-    """Append events (already de-duplicated by the consumer) in the order given."""
-    if not events:
-        return 0
-    await insert_missing(conn, ledger_head, [{"id": 1, "size": 0, "head": GENESIS}], key=["id"])
+
+class LedgerCorrupt(RuntimeError):
+    """A hash the tree needs is missing from storage."""
+
+
+# -- appending -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Appended:
+    count: int
+    size: int
+    root: bytes
+    checkpoint: str | None
+
+
+async def _lock_tree(conn: AsyncConnection) -> tuple[int, bytes]:
+    await insert_missing(
+        conn, ledger_tree, [{"id": 1, "size": 0, "root": merkle.EMPTY_ROOT}], key=["id"]
+    )
     head = (
         await conn.execute(
-            sa.select(ledger_head.c.size, ledger_head.c.head)
-            .where(ledger_head.c.id == 1)
+            sa.select(ledger_tree.c.size, ledger_tree.c.root)
+            .where(ledger_tree.c.id == 1)
             .with_for_update()
         )
     ).one()
-    size, prev = int(head.size), bytes(head.head)
+    return int(head.size), bytes(head.root)
+
+
+async def _select_nodes(
+    conn: AsyncConnection, ids: Sequence[merkle.NodeID]
+) -> dict[merkle.NodeID, bytes]:
+    """One query, `(level = l AND idx IN (...)) OR ...`: each term uses the primary key on
+    SQLite and PostgreSQL alike (a row-value IN does not, on SQLite)."""
+    by_level: dict[int, list[int]] = {}
+    for level, idx in ids:
+        by_level.setdefault(level, []).append(idx)
+    n = ledger_nodes
+    terms = [sa.and_(n.c.level == lv, n.c.idx.in_(ix)) for lv, ix in sorted(by_level.items())]
+    rows = await conn.execute(sa.select(n.c.level, n.c.idx, n.c.hash).where(sa.or_(*terms)))
+    return {(int(r.level), int(r.idx)): bytes(r.hash) for r in rows}
+
+
+async def read_nodes(conn: AsyncConnection, ids: Sequence[merkle.NodeID]) -> list[bytes]:
+    """Stored node hashes in the order asked; LedgerCorrupt if one is missing."""
+    got: dict[merkle.NodeID, bytes] = {}
+    unique = list(dict.fromkeys(ids))
+    for i in range(0, len(unique), NODE_READ_CHUNK):
+        got.update(await _select_nodes(conn, unique[i : i + NODE_READ_CHUNK]))
+    missing = [i for i in unique if i not in got]
+    if missing:
+        raise LedgerCorrupt(f"tree nodes missing from storage: {missing[:5]}")
+    return [got[i] for i in ids]
+
+
+def _reader(known: dict[merkle.NodeID, bytes]) -> merkle.ReadNodes:
+    return lambda ids: [known[i] for i in ids]
+
+
+async def append(
+    conn: AsyncConnection, events: Sequence[Event], keys: LedgerKeys | None = None
+) -> Appended:
+    """Append events not yet in the ledger (idempotent by event id), ordered by producer and
+    sequence, then sign a checkpoint of the new tree. Runs inside the caller's transaction."""
+    keys = keys or default_keys()
+    size, root = await _lock_tree(conn)
+    if not events:
+        return Appended(0, size, root, None)
+    unique = {e.envelope.id: e for e in events}
+    present = set(
+        (
+            await conn.execute(
+                sa.select(ledger_entries.c.event_id).where(
+                    ledger_entries.c.event_id.in_(list(unique))
+                )
+            )
+        ).scalars()
+    )
+    fresh = sorted(
+        (e for i, e in unique.items() if i not in present),
+        key=lambda e: (e.envelope.source, e.envelope.sequence, e.envelope.id),
+    )
+    if not fresh:
+        return Appended(0, size, root, None)
     now = utcnow()
-    rows = []
-    for ev in events:
+    rows: list[dict[str, Any]] = []
+    mentions: list[dict[str, Any]] = []
+    leaves: list[bytes] = []
+    for offset, ev in enumerate(fresh):
+        index = size + offset
+        pseudo, mentioned = keys.pseudonymiser.envelope(orjson.loads(ev.raw))
+        entry = entry_bytes(pseudo)
+        if len(entry) > MAX_ENTRY_SIZE:
+            raise HandlerRejected(
+                f"the ledger entry has {len(entry)} bytes; tlog-tiles allows {MAX_ENTRY_SIZE}"
+            )
         env = ev.envelope
-        entry = entry_bytes(orjson.loads(ev.raw))
-        prev = next_chain(prev, entry)
         rows.append(
             {
-                "idx": size,
+                "idx": index,
                 "event_id": env.id,
                 "source": env.source,
                 "sequence": env.sequence,
                 "type": env.type,
-                "subject": env.subject,
-                "time": ev.envelope.model_dump(mode="json")["time"],
-                "actor": env.actor,
+                "subject": pseudo.get("subject"),
+                "time": format_time(env.time),
+                "actor": str(pseudo.get("actor", env.actor))[:200],
                 "entry": entry,
-                "chain_hash": prev,
                 "appended_at": now,
             }
         )
-        size += 1
+        mentions += [{"pseudonym": p, "idx": index} for p in sorted(mentioned)]
+        leaves.append(merkle.leaf_hash(entry))
+    border = merkle.range_nodes(0, size)
+    known = dict(zip(border, await read_nodes(conn, border), strict=True))
+    new = merkle.new_nodes(size, leaves, _reader(known))
+    new_size = size + len(fresh)
+    new_root = merkle.root(new_size, _reader({**known, **new}))
     await conn.execute(ledger_entries.insert(), rows)
     await conn.execute(
-        sa.update(ledger_head).where(ledger_head.c.id == 1).values(size=size, head=prev)
+        ledger_nodes.insert(), [{"level": lv, "idx": ix, "hash": h} for (lv, ix), h in new.items()]
     )
-    return len(rows)
+    if mentions:
+        await conn.execute(ledger_mentions.insert(), mentions)
+    note = sign_checkpoint(Checkpoint(keys.origin, new_size, new_root), keys.signer)
+    await conn.execute(
+        ledger_checkpoints.insert().values(size=new_size, root=new_root, note=note, created_at=now)
+    )
+    await conn.execute(
+        sa.update(ledger_tree).where(ledger_tree.c.id == 1).values(size=new_size, root=new_root)
+    )
+    seen: dict[str, int] = {}
+    for ev in fresh:
+        seen[ev.envelope.source] = max(seen.get(ev.envelope.source, 0), ev.envelope.sequence)
+    await completeness.advance(conn, seen)
+    return Appended(len(fresh), new_size, new_root, note)
+
+
+# -- reading ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TreeHead:
+    size: int
+    root: bytes
+    note: str | None  # the signed checkpoint of this size
+
+
+async def head(conn: AsyncConnection) -> TreeHead:
+    """The latest signed checkpoint (size 0 and no note before the first append)."""
+    c = ledger_checkpoints
+    row = (await conn.execute(sa.select(c).order_by(c.c.size.desc()).limit(1))).first()
+    if row is None:
+        return TreeHead(0, merkle.EMPTY_ROOT, None)
+    return TreeHead(int(row.size), bytes(row.root), row.note)
+
+
+async def checkpoints(conn: AsyncConnection, *, after: int, limit: int) -> list[TreeHead]:
+    c = ledger_checkpoints
+    rows = await conn.execute(sa.select(c).where(c.c.size > after).order_by(c.c.size).limit(limit))
+    return [TreeHead(int(r.size), bytes(r.root), r.note) for r in rows]
+
+
+async def root_at(conn: AsyncConnection, size: int) -> bytes:
+    nodes = merkle.range_nodes(0, size)
+    return merkle.fold_right(await read_nodes(conn, nodes)) if nodes else merkle.EMPTY_ROOT
+
+
+async def inclusion_proof(conn: AsyncConnection, index: int, size: int) -> list[bytes]:
+    ids = merkle.inclusion_node_ids(index, size)
+    known = dict(zip(ids, await read_nodes(conn, ids), strict=True))
+    return merkle.inclusion_proof(index, size, _reader(known))
+
+
+async def consistency_proof(conn: AsyncConnection, size1: int, size2: int) -> list[bytes]:
+    ids = merkle.consistency_node_ids(size1, size2)
+    known = dict(zip(ids, await read_nodes(conn, ids), strict=True))
+    return merkle.consistency_proof(size1, size2, _reader(known))
+
+
+async def hash_tile(conn: AsyncConnection, ref: TileRef) -> bytes:
+    level, first, count = tile_node_range(ref)
+    n = ledger_nodes
+    rows = (
+        await conn.execute(
+            sa.select(n.c.idx, n.c.hash)
+            .where(n.c.level == level, n.c.idx >= first, n.c.idx < first + count)
+            .order_by(n.c.idx)
+        )
+    ).all()
+    if [int(r.idx) for r in rows] != list(range(first, first + count)):
+        raise LedgerCorrupt(f"tile {ref.path()} has missing hashes")
+    return b"".join(bytes(r.hash) for r in rows)
+
+
+async def entry_bundle(conn: AsyncConnection, ref: TileRef) -> bytes:
+    first = ref.index * 256
+    t = ledger_entries
+    rows = (
+        await conn.execute(
+            sa.select(t.c.idx, t.c.entry)
+            .where(t.c.idx >= first, t.c.idx < first + ref.width)
+            .order_by(t.c.idx)
+        )
+    ).all()
+    if [int(r.idx) for r in rows] != list(range(first, first + ref.width)):
+        raise LedgerCorrupt(f"entry bundle {ref.path()} has missing entries")
+    return encode_bundle([bytes(r.entry) for r in rows])
 
 
 @dataclass(frozen=True)
@@ -68,8 +252,22 @@ class LedgerEntry:
     time: str
     actor: str
     entry: bytes
-    chain_hash: bytes
     appended_at: datetime
+
+
+def _entry(r: Any) -> LedgerEntry:
+    return LedgerEntry(
+        int(r.idx),
+        r.event_id,
+        r.source,
+        int(r.sequence),
+        r.type,
+        r.subject,
+        r.time,
+        r.actor,
+        bytes(r.entry),
+        as_utc(r.appended_at),
+    )
 
 
 async def entries(
@@ -79,64 +277,193 @@ async def entries(
     limit: int,
     event_type: str | None = None,
     source: str | None = None,
+    before: int | None = None,
+    pseudonym: str | None = None,
+    actor: str | None = None,
+    subject: str | None = None,
+    time_from: str | None = None,
+    time_to: str | None = None,
 ) -> list[LedgerEntry]:
+    """Entries in index order after `after`; `time_from`/`time_to` are RFC 3339 UTC texts
+    as `format_time` writes them (so they compare as text), `time_to` exclusive."""
     t = ledger_entries
     stmt = sa.select(t).where(t.c.idx > after).order_by(t.c.idx).limit(limit)
+    if before is not None:
+        stmt = stmt.where(t.c.idx < before)
+    if actor:
+        stmt = stmt.where(t.c.actor == actor)
+    if subject:
+        stmt = stmt.where(t.c.subject == subject)
+    if time_from:
+        stmt = stmt.where(t.c.time >= time_from)
+    if time_to:
+        stmt = stmt.where(t.c.time < time_to)
     if event_type:
         stmt = stmt.where(t.c.type == event_type)
     if source:
         stmt = stmt.where(t.c.source == source)
-    return [
-        LedgerEntry(
-            r.idx,
-            r.event_id,
-            r.source,
-            r.sequence,
-            r.type,
-            r.subject,
-            r.time,
-            r.actor,
-            bytes(r.entry),
-            bytes(r.chain_hash),
-            as_utc(r.appended_at),
-        )
-        for r in (await conn.execute(stmt)).all()
-    ]
+    if pseudonym:
+        m = ledger_mentions
+        stmt = stmt.where(t.c.idx.in_(sa.select(m.c.idx).where(m.c.pseudonym == pseudonym)))
+    return [_entry(r) for r in (await conn.execute(stmt)).all()]
 
 
-@dataclass(frozen=True)
-class Verification:
-    size: int
-    head: str
-    consistent: bool
-    first_bad_index: int | None
-
-
-async def verify(conn: AsyncConnection, batch: int = 5000) -> Verification:
-    """Recompute the chain from the stored entries and compare with the stored hashes."""
+async def entry_by_event_id(conn: AsyncConnection, event_id: str) -> LedgerEntry | None:
     t = ledger_entries
-    head = (await conn.execute(sa.select(ledger_head))).first()
-    size, stored_head = (int(head.size), bytes(head.head)) if head else (0, GENESIS)
-    prev, index, bad = GENESIS, 0, None
+    row = (await conn.execute(sa.select(t).where(t.c.event_id == event_id))).first()
+    return _entry(row) if row is not None else None
+
+
+# -- self-check ------------------------------------------------------------------------------
+@dataclass
+class Verification:
+    """What the self-check found. `consistent` is False on any problem."""
+
+    size: int
+    root: str
+    checkpoints: int
+    problems: list[str] = field(default_factory=list)
+    first_bad_index: int | None = None
+    flagged: set[merkle.NodeID] = field(default_factory=set, repr=False)
+
+    @property
+    def consistent(self) -> bool:
+        return not self.problems
+
+    def bad(self, message: str, index: int | None = None) -> None:
+        if len(self.problems) < 50:
+            self.problems.append(message)
+        if index is not None and (self.first_bad_index is None or index < self.first_bad_index):
+            self.first_bad_index = index
+
+
+async def verify(
+    conn: AsyncConnection, keys: LedgerKeys | None = None, batch: int = 4096
+) -> Verification:
+    """Recompute the whole tree from the stored entry bytes and compare it with the stored
+    hashes, the tree head and every signed checkpoint. Detects edited, deleted, reordered,
+    inserted and truncated entries, and edited, deleted or inserted hashes."""
+    keys = keys or default_keys()
+    tree = (await conn.execute(sa.select(ledger_tree))).first()
+    size, root = (int(tree.size), bytes(tree.root)) if tree else (0, merkle.EMPTY_ROOT)
+    cps = (
+        await conn.execute(sa.select(ledger_checkpoints).order_by(ledger_checkpoints.c.size))
+    ).all()
+    report = Verification(size, root.hex(), len(cps))
+    want_roots: dict[int, bytes] = {}
+    for cp in cps:
+        try:
+            parsed = open_checkpoint(cp.note, keys.verifier, keys.origin)
+        except NoteError as exc:
+            report.bad(f"checkpoint {cp.size}: {exc}")
+            continue
+        if parsed.size != cp.size or parsed.root != bytes(cp.root):
+            report.bad(f"checkpoint {cp.size}: stored size/root differ from the signed note")
+        want_roots[parsed.size] = parsed.root
+    if cps and (int(cps[-1].size) != size or bytes(cps[-1].root) != root):
+        report.bad("the tree head is not the latest signed checkpoint")
+
+    t = ledger_entries
+    count = (await conn.execute(sa.select(sa.func.count()).select_from(t))).scalar_one()
+    if count != size:
+        report.bad(f"{count} entries stored for a tree of {size}")
+    border: dict[merkle.NodeID, bytes] = {}
+    expected = 0
+    stops = sorted(s for s in want_roots if s > 0)
     while True:
         rows = (
             await conn.execute(
-                sa.select(t.c.idx, t.c.entry, t.c.chain_hash)
-                .where(t.c.idx >= index)
+                sa.select(t.c.idx, t.c.entry)
+                .where(t.c.idx >= expected)
                 .order_by(t.c.idx)
                 .limit(batch)
             )
         ).all()
         if not rows:
             break
+        hashes = []
         for r in rows:
-            prev = next_chain(prev, bytes(r.entry))
-            if r.idx != index or prev != bytes(r.chain_hash):
-                bad = index
+            if int(r.idx) != expected:
+                report.bad(f"entry {expected} is missing (next stored: {r.idx})", expected)
                 break
-            index += 1
-        if bad is not None:
+            hashes.append(merkle.leaf_hash(bytes(r.entry)))
+            expected += 1
+        start = expected - len(hashes)
+        if not hashes:
             break
-    if bad is None and (index != size or prev != stored_head):
-        bad = min(index, size)
-    return Verification(size, stored_head.hex(), bad is None, bad)
+        new = merkle.new_nodes(start, hashes, _reader(border))
+        await _compare_nodes(conn, new, report)
+        known = {**border, **new}
+        # every checkpoint inside this chunk: its root from the recomputed nodes
+        lo, hi = bisect.bisect_right(stops, start), bisect.bisect_right(stops, expected)
+        for cp_size in stops[lo:hi]:
+            if merkle.root(cp_size, _reader(known)) != want_roots[cp_size]:
+                report.bad(f"the entries do not give checkpoint {cp_size}'s signed root")
+        border = {n: known[n] for n in merkle.range_nodes(0, expected)}
+        if len(hashes) < len(rows):
+            break
+    if expected < size:
+        report.bad(f"entries {expected}..{size - 1} are missing", expected)
+    elif expected == size and merkle.root(expected, _reader(border)) != root:
+        report.bad("the entries do not give the stored root")
+    beyond = (
+        await conn.execute(sa.select(sa.func.count()).select_from(t).where(t.c.idx >= size))
+    ).scalar_one()
+    if beyond:
+        report.bad(f"{beyond} entries stored beyond the tree size {size}", size)
+    want_nodes = sum(size >> level for level in range(max(size.bit_length(), 1)))
+    n_nodes = (
+        await conn.execute(sa.select(sa.func.count()).select_from(ledger_nodes))
+    ).scalar_one()
+    if n_nodes != want_nodes:
+        report.bad(f"{n_nodes} node hashes stored, a tree of {size} has {want_nodes}")
+    return report
+
+
+async def _compare_nodes(
+    conn: AsyncConnection, computed: dict[merkle.NodeID, bytes], report: Verification
+) -> None:
+    """Leaves: stored = SHA-256(0x00 || stored entry). Interior nodes: stored = hash of the
+    stored children (reported only where the children themselves are sound, so the report
+    points at the tampered place, not at every ancestor)."""
+    ids = set(computed)
+    ids |= {(lv - 1, 2 * ix + k) for lv, ix in computed if lv > 0 for k in (0, 1)}
+    wanted = sorted(ids)
+    stored: dict[merkle.NodeID, bytes] = {}
+    for i in range(0, len(wanted), NODE_READ_CHUNK):
+        stored.update(await _select_nodes(conn, wanted[i : i + NODE_READ_CHUNK]))
+    for level, idx in sorted(computed):
+        got = stored.get((level, idx))
+        if got is None:
+            report.flagged.add((level, idx))
+            report.bad(f"node ({level}, {idx}) hash is missing", idx << level)
+            continue
+        if level == 0:
+            if got != computed[(0, idx)]:
+                report.flagged.add((0, idx))
+                report.bad(f"node (0, {idx}) hash does not match entry {idx}", idx)
+            continue
+        left, right = (level - 1, 2 * idx), (level - 1, 2 * idx + 1)
+        if left in report.flagged or right in report.flagged:
+            report.flagged.add((level, idx))
+            continue
+        if got != merkle.node_hash(stored[left], stored[right]):
+            report.flagged.add((level, idx))
+            report.bad(f"node ({level}, {idx}) hash is not the hash of its children", idx << level)
+
+
+async def mention_count(conn: AsyncConnection, pseudonym: str) -> int:
+    m = ledger_mentions
+    stmt = sa.select(sa.func.count()).select_from(m).where(m.c.pseudonym == pseudonym)
+    return int((await conn.execute(stmt)).scalar_one())
+
+
+async def ensure_genesis_checkpoint(conn: AsyncConnection, keys: LedgerKeys) -> None:
+    """Publish a signed checkpoint of the empty tree, so clients always find one."""
+    note = sign_checkpoint(Checkpoint(keys.origin, 0, merkle.EMPTY_ROOT), keys.signer)
+    await insert_missing(
+        conn,
+        ledger_checkpoints,
+        [{"size": 0, "root": merkle.EMPTY_ROOT, "note": note, "created_at": utcnow()}],
+        key=["size"],
+    )
