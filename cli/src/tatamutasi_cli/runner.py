@@ -4,23 +4,27 @@ Starts tansu, runs each service's migrations, starts the four services as separa
 (each with its own SQLite file under the data folder), loads the demo Pemda once, prints the
 URLs, and stops everything cleanly on Ctrl-C."""
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-from tatamutasi_cli import demo
+from tatamutasi_cli import demo, demo_pegawai
 from tatamutasi_cli.services import SERVICES, ServiceEntry
 from tatamutasi_platform.auth import ensure_dev_keys, issue_token
 from tatamutasi_platform.broker import TansuBroker, port_open
 
 DEMO_MARKER = ".demo-loaded"
+
+# Each loader enriches the demo through the public APIs and returns a one-line summary.
+DEMO_LOADERS: tuple[Callable[[dict[str, str], str], str], ...] = (demo_pegawai.load,)
 
 
 @dataclass
@@ -35,16 +39,33 @@ class RunConfig:
 
 
 def service_env(
-    cfg: RunConfig, svc: ServiceEntry, public_key: Path, bootstrap: str
+    cfg: RunConfig,
+    svc: ServiceEntry,
+    public_key: Path,
+    bootstrap: str,
+    *,
+    producer_token: str | None = None,
 ) -> dict[str, str]:
+    """Environment of one service process. The audit service also learns where each
+    producer's replay endpoint is (completeness repair) and keeps its keys under data/."""
     p = svc.prefix
     url = cfg.database_urls.get(svc.name) or f"sqlite:///{cfg.data_dir / (svc.name + '.db')}"
-    return {
+    env = {
         f"{p}_DATABASE_URL": url,
         f"{p}_KAFKA_BOOTSTRAP": bootstrap,
         f"{p}_AUTH_PUBLIC_KEY_FILE": str(public_key),
         f"{p}_ENVIRONMENT": "development",
+        f"{p}_DATA_DIR": str(cfg.data_dir),
     }
+    if svc.name == "audit":
+        producers = {
+            f"/tatamutasi/{other.name}": f"http://{cfg.host}:{cfg.ports[other.name]}"
+            for other in SERVICES
+        }
+        env["AUDIT_PRODUCER_URLS"] = json.dumps(producers)
+        if producer_token:
+            env["AUDIT_PRODUCER_TOKEN"] = producer_token
+    return env
 
 
 def start_service(
@@ -161,8 +182,11 @@ def run(cfg: RunConfig, echo=print) -> int:  # type: ignore[no-untyped-def]
     old_term = signal.signal(signal.SIGTERM, _on_signal)
     try:
         base_urls = {}
+        replay_token = issue_token(
+            private_key.read_bytes(), sub="svc-audit", roles=["integration"], ttl_s=30 * 86400
+        )
         for svc in SERVICES:
-            env = service_env(cfg, svc, public_key, bootstrap)
+            env = service_env(cfg, svc, public_key, bootstrap, producer_token=replay_token)
             echo(
                 f"Starting {svc.name} on port {cfg.ports[svc.name]} (log: "
                 f"{logs / (svc.name + '.log')}) ..."
@@ -177,8 +201,10 @@ def run(cfg: RunConfig, echo=print) -> int:  # type: ignore[no-untyped-def]
         marker = cfg.data_dir / DEMO_MARKER
         if cfg.load_demo and not marker.exists():
             n = load_demo(base_urls, admin_token)
-            marker.write_text(f"{demo.PEMDA_NAME}\n{n} pegawai\n")
             echo(f"Loaded the demo Pemda: {demo.PEMDA_NAME}, {n} pegawai.")
+            for loader in DEMO_LOADERS:
+                echo("  " + loader(base_urls, admin_token))
+            marker.write_text(f"{demo.PEMDA_NAME}\n{n} pegawai\n")
         echo("")
         echo("TataMutasi is running (Ctrl-C stops everything):")
         for svc in SERVICES:

@@ -6,9 +6,21 @@ from fastapi import FastAPI
 
 from tatamutasi_contracts import Topic
 from tatamutasi_pegawai.adapters.orm import metadata, platform
+from tatamutasi_pegawai.adapters.reference_files import load_reference
 from tatamutasi_pegawai.api.pegawai import router
+from tatamutasi_pegawai.api.riwayat import router as riwayat_router
+from tatamutasi_pegawai.api.transfer import router as transfer_router
 from tatamutasi_pegawai.settings import PegawaiSettings
 from tatamutasi_platform.app import ServiceSpec, create_service_app
+from tatamutasi_platform.runtime import Runtime
+
+
+def _load_reference(runtime: Runtime) -> None:
+    """Reference code tables: the BKN dumps under `reference_path`, or the built-in ones."""
+    settings = runtime.settings
+    assert isinstance(settings, PegawaiSettings)
+    runtime.extras["reference"] = load_reference(settings.reference_path)
+
 
 SPEC = ServiceSpec(
     name="pegawai",
@@ -18,7 +30,8 @@ SPEC = ServiceSpec(
     package="tatamutasi_pegawai",
     metadata=metadata,
     tables=platform,
-    routers=[router],
+    routers=[router, riwayat_router, transfer_router],
+    on_start=[_load_reference],
     publishes=[Topic.PEGAWAI.value],
 )
 

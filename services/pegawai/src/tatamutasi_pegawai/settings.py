@@ -1,3 +1,6 @@
+from pathlib import Path
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from tatamutasi_platform.settings import ServiceSettings
@@ -10,3 +13,8 @@ class PegawaiSettings(ServiceSettings):
 
     service_name: str = "pegawai"
     database_url: str = "sqlite:///./data/pegawai.db"
+    reference_path: Path | None = Field(
+        default=Path("../shared/reference/siasn"),
+        description="Folder with the BKN reference dumps (golonganPns.json, eselon.json, ...); "
+        "read at start when it exists, otherwise the built-in code tables of DOMAIN.md §1.8",
+    )

@@ -93,8 +93,16 @@ def configure_logging(level: str = "INFO", *, json: bool = True, service: str = 
         lib = logging.getLogger(name)
         lib.handlers = []
         lib.propagate = True
-    # Quiet libraries that would log message contents or connection chatter at INFO.
-    for name in ("aiokafka", "kafka", "sqlalchemy.engine", "uvicorn.access"):
+    # Quiet libraries that would log message contents, SQL parameters (personal data) or
+    # connection chatter, whatever the level asked for.
+    for name in (
+        "aiokafka",
+        "kafka",
+        "sqlalchemy.engine",
+        "aiosqlite",
+        "asyncpg",
+        "uvicorn.access",
+    ):
         logging.getLogger(name).setLevel(max(numeric, logging.WARNING))
     if service:
         structlog.contextvars.bind_contextvars(service=service)

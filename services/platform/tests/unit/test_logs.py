@@ -106,3 +106,16 @@ def test_personal_keys_cover_the_documented_fields() -> None:
         "secret",
     }
     assert expected <= PERSONAL_KEYS
+
+
+def test_sql_parameter_loggers_stay_quiet_even_at_debug() -> None:
+    import logging
+
+    from tatamutasi_platform.logs import configure_logging
+
+    configure_logging("DEBUG", json=True)
+    try:
+        for name in ("aiosqlite", "asyncpg", "sqlalchemy.engine", "aiokafka"):
+            assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
+    finally:
+        configure_logging("INFO", json=True)

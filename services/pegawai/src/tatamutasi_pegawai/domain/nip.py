@@ -93,3 +93,76 @@ def parse_nip(nip: str) -> NipInfo:
             "Nomor urut (angka ke-16 s.d. 18) tidak boleh 000",
         )
     return NipInfo(kind, birth, year, month, sex, serial, contracts)
+
+
+# -- cross-check against the record's own data (DOMAIN.md §2.1 check 7) ---------------
+@dataclass(frozen=True)
+class FieldIssue:
+    """A rule broken by one field: machine code plus both languages."""
+
+    field: str
+    code: str
+    en: str
+    id: str
+
+
+SEX_DIGIT = {"M": 1, "F": 2}
+
+
+def cross_check(
+    info: NipInfo,
+    *,
+    birth_date: date | None = None,
+    tmt_cpns: date | None = None,
+    sex: str | None = None,
+) -> list[FieldIssue]:
+    """Compare what the NIP encodes with the record's own birth date, TMT CPNS (for PPPK:
+    the TMT of the first PPPK appointment, only its year is encoded) and sex ("M"/"F").
+    Fields that are not given are not checked. Returns every mismatch."""
+    issues: list[FieldIssue] = []
+    if birth_date is not None and birth_date != info.birth_date:
+        issues.append(
+            FieldIssue(
+                "birth_date",
+                "nip_birth_date_mismatch",
+                f"The birth date {birth_date.isoformat()} does not match the NIP, which "
+                f"encodes {info.birth_date.isoformat()} (digits 1-8)",
+                f"Tanggal lahir {birth_date.isoformat()} tidak sesuai dengan NIP, yang "
+                f"memuat {info.birth_date.isoformat()} (angka ke-1 s.d. 8)",
+            )
+        )
+    if tmt_cpns is not None:
+        if info.kind is Kind.PNS:
+            ok = (tmt_cpns.year, tmt_cpns.month) == (info.appointment_year, info.appointment_month)
+            encoded = f"{info.appointment_year:04d}-{info.appointment_month or 0:02d}"
+            got = f"{tmt_cpns.year:04d}-{tmt_cpns.month:02d}"
+            digits_en, digits_id = "digits 9-14", "angka ke-9 s.d. 14"
+        else:
+            ok = tmt_cpns.year == info.appointment_year
+            encoded, got = str(info.appointment_year), str(tmt_cpns.year)
+            digits_en, digits_id = "digits 9-12", "angka ke-9 s.d. 12"
+        if not ok:
+            issues.append(
+                FieldIssue(
+                    "tmt_cpns",
+                    "nip_tmt_mismatch",
+                    f"The appointment TMT ({got}) does not match the NIP, which encodes "
+                    f"{encoded} ({digits_en})",
+                    f"TMT pengangkatan ({got}) tidak sesuai dengan NIP, yang memuat "
+                    f"{encoded} ({digits_id})",
+                )
+            )
+    if sex is not None and SEX_DIGIT.get(sex) != info.sex:
+        encoded_sex = "M" if info.sex == 1 else "F"
+        issues.append(
+            FieldIssue(
+                "sex",
+                "nip_sex_mismatch",
+                f"Sex {sex!r} does not match the NIP, whose digit 15 ({info.sex}) means "
+                f"{'male' if info.sex == 1 else 'female'} ({encoded_sex!r})",
+                f"Jenis kelamin {sex!r} tidak sesuai dengan NIP, yang angka ke-15-nya "
+                f"({info.sex}) berarti {'laki-laki' if info.sex == 1 else 'perempuan'} "
+                f"({encoded_sex!r})",
+            )
+        )
+    return issues
