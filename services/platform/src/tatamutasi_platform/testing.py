@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -157,3 +158,50 @@ def service_settings(
     }
     values.update(overrides)
     return cls(**values)
+
+
+def migration_drift(package: str, service: str, metadata: Any, url: str) -> list[Any]:
+    """Differences between what a service's migrations built at `url` and the tables its code
+    declares (empty when they agree). Used by each service's migration tests."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from tatamutasi_platform.db import create_engine
+
+    async def run() -> list[Any]:
+        engine = create_engine(url, pool_size=1)
+        try:
+            async with engine.connect() as conn:
+
+                def compare(sync_conn: Any) -> list[Any]:
+                    ctx = MigrationContext.configure(
+                        sync_conn,
+                        opts={"compare_type": True, "version_table": f"alembic_version_{service}"},
+                    )
+                    return [
+                        d
+                        for d in compare_metadata(ctx, metadata)
+                        if not (d[0] == "remove_table" and d[1].name.startswith("alembic_version"))
+                    ]
+
+                return await conn.run_sync(compare)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def assert_migrations_roundtrip(
+    package: str, service: str, metadata: Any, url: str, base: str = "0001"
+) -> None:
+    """Upgrade to head, compare with the code, downgrade to `base`, upgrade again, compare."""
+    from alembic import command
+
+    from tatamutasi_platform import migrations
+
+    migrations.upgrade(package, url, service)
+    assert migration_drift(package, service, metadata, url) == []
+    cfg = migrations.alembic_config(package, url, service)
+    command.downgrade(cfg, base)
+    command.upgrade(cfg, "head")
+    assert migration_drift(package, service, metadata, url) == []

@@ -1,49 +1,506 @@
-"""Bezetting (who holds what) as a read model fed by pegawai events."""
+"""Bezetting (who holds what): a read model fed ONLY by pegawai events, never edited by hand.
 
+Each aspect of a holder (placement, status, rank, education) remembers the producer
+`sequence` of the event that last set it; an event older than that changes nothing. So a
+replay of the same events, a redelivery or an out-of-order arrival all end in the same
+state. Acting posts (PLT/PLH) are kept apart and counted separately. Structural posts that
+fall below their need open a vacancy (`formasi.vacancy_opened`) and close it when filled."""
+
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tatamutasi_contracts.pegawai import PegawaiRegistered
-from tatamutasi_formasi.adapters.orm import placements
+from tatamutasi_contracts.formasi import FormasiVacancyFilled, FormasiVacancyOpened
+from tatamutasi_contracts.pegawai import (
+    PegawaiActingChanged,
+    PegawaiEducationRecorded,
+    PegawaiPlacementChanged,
+    PegawaiRankChanged,
+    PegawaiRegistered,
+    PegawaiStatusChanged,
+    PegawaiUnorSynced,
+)
+from tatamutasi_formasi.adapters.orm import (
+    acting,
+    holders,
+    jabatan,
+    needs,
+    placement_history,
+    vacancies,
+)
+from tatamutasi_formasi.service import unor_sync
+from tatamutasi_formasi.service.common import (
+    EmitMany,
+    chunks,
+    conn_emitter,
+    conn_emitter_many,
+    valid_at,
+)
+from tatamutasi_platform.clock import utcnow
 from tatamutasi_platform.consumer import Event
-from tatamutasi_platform.db import upsert
+from tatamutasi_platform.db import insert_missing, upsert
+from tatamutasi_platform.outbox import Actor
+
+# Kedudukan hukum codes that take a person out of bezetting (DOMAIN.md §1.8).
+INACTIVE_KEDUDUKAN = frozenset({"66", "88", "98", "99"})
+Post = tuple[str, str]
+
+_HOLDER_COLUMNS = [c.name for c in holders.columns]
 
 
-async def on_pegawai_event(conn: AsyncConnection, event: Event) -> None:
-    payload = event.payload
-    if isinstance(payload, PegawaiRegistered):
+def _blank(nip: str) -> dict[str, Any]:
+    """A holder known only from a non-placement event so far (not counted until placed)."""
+    return {
+        "nip": nip,
+        "name": None,
+        "kind": None,
+        "unor_id": "",
+        "jabatan_id": "",
+        "jenis_jabatan": None,
+        "tmt_jabatan": None,
+        "golongan_id": None,
+        "education_level_id": None,
+        "education_field": None,
+        "tmt_pensiun": None,
+        "kedudukan_id": None,
+        "active": True,
+        "placement_seq": 0,
+        "status_seq": 0,
+        "rank_seq": 0,
+        "education_seq": 0,
+        "updated_at": None,
+    }
+
+
+def _apply(row: dict[str, Any], ev: Event, history: list[dict[str, Any]]) -> None:
+    """Apply one event to one holder row (in memory), aspect by aspect."""
+    p = ev.payload
+    seq = ev.envelope.sequence
+    if isinstance(p, PegawaiRegistered):
+        if seq > row["placement_seq"]:
+            row.update(
+                unor_id=p.unor_id,
+                jabatan_id=p.jabatan_id,
+                jenis_jabatan=p.jenis_jabatan,
+                tmt_jabatan=p.tmt_jabatan,
+                placement_seq=seq,
+            )
+            history.append(
+                _history(ev, p.nip, p.unor_id, p.jabatan_id, p.tmt_jabatan, "registration")
+            )
+        if seq > row["status_seq"]:
+            kedudukan = p.kedudukan_id or "01"
+            row.update(
+                kedudukan_id=kedudukan, active=kedudukan not in INACTIVE_KEDUDUKAN, status_seq=seq
+            )
+        if seq > row["rank_seq"] and p.golongan_id is not None:
+            row.update(golongan_id=p.golongan_id, rank_seq=seq)
+        if seq > row["education_seq"] and p.education_level_id is not None:
+            row.update(
+                education_level_id=p.education_level_id,
+                education_field=p.education_field,
+                education_seq=seq,
+            )
+        # identity facts: the newest registration wins; they do not move anyone
+        row.update(
+            name=p.name, kind=p.kind or row["kind"], tmt_pensiun=p.tmt_pensiun or row["tmt_pensiun"]
+        )
+    elif isinstance(p, PegawaiPlacementChanged):
+        c = p.current
+        history.append(_history(ev, p.nip, c.unor_id, c.jabatan_id, c.tmt, p.reason))
+        if seq > row["placement_seq"]:
+            row.update(
+                unor_id=c.unor_id,
+                jabatan_id=c.jabatan_id,
+                jenis_jabatan=c.jenis_jabatan,
+                tmt_jabatan=c.tmt,
+                placement_seq=seq,
+            )
+    elif isinstance(p, PegawaiStatusChanged):
+        if seq > row["status_seq"]:
+            row.update(kedudukan_id=p.kedudukan_id, active=p.active, status_seq=seq)
+    elif isinstance(p, PegawaiRankChanged):
+        if seq > row["rank_seq"]:
+            row.update(golongan_id=p.golongan_id, rank_seq=seq)
+    elif isinstance(p, PegawaiEducationRecorded) and p.highest and seq > row["education_seq"]:
+        row.update(education_level_id=p.level_id, education_field=p.field_name, education_seq=seq)
+
+
+def _history(
+    ev: Event, nip: str, unor_id: str, jabatan_id: str, tmt: date | None, reason: str
+) -> dict[str, Any]:
+    return {
+        "event_id": ev.envelope.id,
+        "nip": nip,
+        "unor_id": unor_id,
+        "jabatan_id": jabatan_id,
+        "tmt": tmt,
+        "effective": tmt or ev.envelope.time.date(),
+        "seq": ev.envelope.sequence,
+        "reason": reason,
+    }
+
+
+HOLDER_EVENTS = (
+    PegawaiRegistered,
+    PegawaiPlacementChanged,
+    PegawaiStatusChanged,
+    PegawaiRankChanged,
+    PegawaiEducationRecorded,
+)
+
+
+async def apply_events(conn: AsyncConnection, events: Sequence[Event]) -> None:
+    """The consumer's batch handler: apply a batch of pegawai events in one transaction."""
+    ordered = sorted(events, key=lambda e: e.envelope.sequence)
+    holder_events = [e for e in ordered if isinstance(e.payload, HOLDER_EVENTS)]
+    acting_events = [e for e in ordered if isinstance(e.payload, PegawaiActingChanged)]
+    touched: set[Post] = set()
+    today = max((e.envelope.time.date() for e in ordered), default=utcnow().date())
+    if holder_events:
+        touched |= await _apply_holder_events(conn, holder_events)
+    if acting_events:
+        await _apply_acting(conn, acting_events)
+    actor = Actor.system("formasi")
+    if touched:
+        await refresh_vacancies(conn, conn_emitter_many(conn, actor), touched, today)
+    for ev in ordered:
+        if isinstance(ev.payload, PegawaiUnorSynced):
+            await unor_sync.receive_page(
+                conn,
+                conn_emitter(conn, Actor(ev.envelope.actor, ev.envelope.actorrole)),
+                ev.envelope.actor,
+                ev.payload,
+                ev.envelope.time.date(),
+            )
+
+
+async def on_event(conn: AsyncConnection, event: Event) -> None:
+    await apply_events(conn, [event])
+
+
+async def _apply_holder_events(conn: AsyncConnection, events: Sequence[Event]) -> set[Post]:
+    nips = list(dict.fromkeys(e.payload.nip for e in events))  # type: ignore[attr-defined]
+    rows: dict[str, dict[str, Any]] = {}
+    for chunk in chunks(nips):
+        for r in await conn.execute(sa.select(holders).where(holders.c.nip.in_(chunk))):
+            rows[r.nip] = dict(r._mapping)
+    before = {nip: (r["unor_id"], r["jabatan_id"], r["active"]) for nip, r in rows.items()}
+    history: list[dict[str, Any]] = []
+    changed: set[str] = set()
+    for ev in events:
+        nip = ev.payload.nip  # type: ignore[attr-defined]
+        row = rows.setdefault(nip, _blank(nip))
+        snapshot = dict(row)
+        _apply(row, ev, history)
+        if row != snapshot or nip not in before:
+            changed.add(nip)
+    now = utcnow()
+    out = []
+    for nip in sorted(changed):
+        row = rows[nip]
+        row["updated_at"] = now
+        out.append({c: row[c] for c in _HOLDER_COLUMNS})
+    for chunk in chunks(out, 1000):
+        await upsert(conn, holders, list(chunk), key=["nip"])
+    for chunk in chunks(history, 1000):
+        await insert_missing(conn, placement_history, list(chunk), key=["event_id"])
+    touched: set[Post] = set()
+    for nip in changed:
+        cur = rows[nip]
+        old = before.get(nip)
+        if old is not None and old[0]:
+            touched.add((old[0], old[1]))
+        if cur["unor_id"]:
+            touched.add((cur["unor_id"], cur["jabatan_id"]))
+    return touched
+
+
+async def _apply_acting(conn: AsyncConnection, events: Sequence[Event]) -> None:
+    latest: dict[tuple[str, str, str], Event] = {}
+    for ev in events:
+        p = ev.payload
+        assert isinstance(p, PegawaiActingChanged)
+        latest[(p.nip, p.unor_id, p.jabatan_id)] = ev
+    for (nip, unor_id, jabatan_id), ev in latest.items():
+        p = ev.payload
+        assert isinstance(p, PegawaiActingChanged)
+        seq = ev.envelope.sequence
+        existing = (
+            await conn.execute(
+                sa.select(acting.c.seq).where(
+                    acting.c.nip == nip,
+                    acting.c.unor_id == unor_id,
+                    acting.c.jabatan_id == jabatan_id,
+                )
+            )
+        ).scalar()
+        if existing is not None and existing >= seq:
+            continue
         await upsert(
             conn,
-            placements,
+            acting,
             [
                 {
-                    "nip": payload.nip,
-                    "unor_id": payload.unor_id,
-                    "jabatan_id": payload.jabatan_id,
-                    "event_id": event.envelope.id,
-                    "updated_at": event.envelope.model_dump(mode="json")["time"],
+                    "nip": nip,
+                    "unor_id": unor_id,
+                    "jabatan_id": jabatan_id,
+                    "jenis": p.jenis_penugasan,
+                    "start": p.start,
+                    "end": p.end,
+                    "active": p.active,
+                    "seq": seq,
                 }
             ],
-            key=["nip"],
+            key=["nip", "unor_id", "jabatan_id"],
         )
 
 
+# -- vacancies of structural posts ------------------------------------------------------------
+async def filled_counts(
+    conn: AsyncConnection, posts: Iterable[Post] | None = None
+) -> dict[Post, int]:
+    h = holders
+    stmt = (
+        sa.select(h.c.unor_id, h.c.jabatan_id, sa.func.count().label("n"))
+        .where(h.c.active.is_(True), h.c.unor_id != "")
+        .group_by(h.c.unor_id, h.c.jabatan_id)
+    )
+    if posts is None:
+        return {(r.unor_id, r.jabatan_id): int(r.n) for r in await conn.execute(stmt)}
+    wanted = set(posts)
+    units_ = sorted({u for u, _ in wanted})
+    out: dict[Post, int] = {}
+    for chunk in chunks(units_):
+        for r in await conn.execute(stmt.where(h.c.unor_id.in_(chunk))):
+            if (r.unor_id, r.jabatan_id) in wanted:
+                out[(r.unor_id, r.jabatan_id)] = int(r.n)
+    return out
+
+
+async def acting_counts(conn: AsyncConnection) -> dict[Post, int]:
+    rows = await conn.execute(
+        sa.select(acting.c.unor_id, acting.c.jabatan_id, sa.func.count().label("n"))
+        .where(acting.c.active.is_(True))
+        .group_by(acting.c.unor_id, acting.c.jabatan_id)
+    )
+    return {(r.unor_id, r.jabatan_id): int(r.n) for r in rows}
+
+
+async def refresh_vacancies(
+    conn: AsyncConnection, emit: EmitMany, posts: Iterable[Post], on: date
+) -> None:
+    """Open or close the vacancy record of each structural post among `posts` (a few
+    statements per batch, whatever its size)."""
+    wanted = set(posts)
+    if not wanted:
+        return
+    unit_ids = sorted({u for u, _ in wanted})
+    need: dict[Post, int] = {}
+    for chunk in chunks(unit_ids):
+        rows = await conn.execute(
+            sa.select(needs.c.unit_id, needs.c.jabatan_id, needs.c.count)
+            .join(jabatan, jabatan.c.jabatan_id == needs.c.jabatan_id)
+            .where(needs.c.unit_id.in_(chunk), valid_at(needs, on), jabatan.c.jenis == "struktural")
+        )
+        for r in rows:
+            need[(r.unit_id, r.jabatan_id)] = int(r._mapping["count"])
+    open_rows: dict[Post, Any] = {}
+    for chunk in chunks(unit_ids):
+        rows = await conn.execute(
+            sa.select(vacancies).where(
+                vacancies.c.unit_id.in_(chunk), vacancies.c.closed_on.is_(None)
+            )
+        )
+        for r in rows:
+            open_rows[(r.unit_id, r.jabatan_id)] = r
+    structural = {p for p in wanted if p in need or p in open_rows}
+    if not structural:
+        return
+    filled = await filled_counts(conn, structural)
+    opened: list[dict[str, Any]] = []
+    closed: list[dict[str, Any]] = []
+    staged: list[tuple[BaseModel, str]] = []
+    for post in sorted(structural):
+        n, f = need.get(post, 0), filled.get(post, 0)
+        vac = open_rows.get(post)
+        subject = f"{post[0]}/{post[1]}"
+        if f < n and vac is None:
+            opened.append({"unit_id": post[0], "jabatan_id": post[1], "since": on})
+            staged.append(
+                (
+                    FormasiVacancyOpened(
+                        unit_id=post[0], jabatan_id=post[1], since=on, need=n, filled=f
+                    ),
+                    subject,
+                )
+            )
+        elif f >= n and vac is not None:
+            closed.append({"_id": vac.id, "_on": on})
+            staged.append(
+                (
+                    FormasiVacancyFilled(
+                        unit_id=post[0],
+                        jabatan_id=post[1],
+                        since=vac.since,
+                        filled_on=on,
+                        days_vacant=max((on - vac.since).days, 0),
+                        need=n,
+                        filled=f,
+                    ),
+                    subject,
+                )
+            )
+    if opened:
+        await conn.execute(vacancies.insert(), opened)
+    if closed:
+        await conn.execute(
+            sa.update(vacancies)
+            .where(vacancies.c.id == sa.bindparam("_id"))
+            .values(closed_on=sa.bindparam("_on")),
+            closed,
+        )
+    await emit(staged)
+
+
+async def open_vacancies(conn: AsyncConnection) -> dict[Post, date]:
+    rows = await conn.execute(
+        sa.select(vacancies.c.unit_id, vacancies.c.jabatan_id, vacancies.c.since).where(
+            vacancies.c.closed_on.is_(None)
+        )
+    )
+    return {(r.unit_id, r.jabatan_id): r.since for r in rows}
+
+
+# -- reads -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Filled:
+class HolderView:
+    nip: str
+    name: str | None
     unor_id: str
     jabatan_id: str
-    filled: int
+    jenis_jabatan: str | None
+    tmt_jabatan: date | None
+    golongan_id: str | None
+    education_level_id: str | None
+    education_field: str | None
+    tmt_pensiun: date | None
+    kind: str | None
 
 
-async def filled(conn: AsyncConnection, unor_id: str | None = None) -> list[Filled]:
-    t = placements
-    stmt = (
-        sa.select(t.c.unor_id, t.c.jabatan_id, sa.func.count().label("n"))
-        .group_by(t.c.unor_id, t.c.jabatan_id)
-        .order_by(t.c.unor_id, t.c.jabatan_id)
+def holder_view(r: Any) -> HolderView:
+    return HolderView(
+        r.nip,
+        r.name,
+        r.unor_id,
+        r.jabatan_id,
+        r.jenis_jabatan,
+        r.tmt_jabatan,
+        r.golongan_id,
+        r.education_level_id,
+        r.education_field,
+        r.tmt_pensiun,
+        r.kind,
     )
+
+
+# nip, name, unor_id, jabatan_id, tmt_jabatan, golongan_id, education_level_id,
+# education_field, tmt_pensiun
+HolderTuple = tuple[
+    str, str | None, str, str, date | None, str | None, str | None, str | None, date | None
+]
+
+
+async def active_holder_rows(conn: AsyncConnection) -> list[HolderTuple]:
+    """Current holders as plain tuples (reports read 30,000 of them; no per-row objects)."""
+    h = holders
+    stmt = sa.select(
+        h.c.nip,
+        h.c.name,
+        h.c.unor_id,
+        h.c.jabatan_id,
+        h.c.tmt_jabatan,
+        h.c.golongan_id,
+        h.c.education_level_id,
+        h.c.education_field,
+        h.c.tmt_pensiun,
+    ).where(h.c.active.is_(True), h.c.unor_id != "")
+    return [tuple(r) for r in (await conn.execute(stmt)).all()]  # type: ignore[misc]
+
+
+async def active_holders(conn: AsyncConnection) -> list[HolderView]:
+    rows = await conn.execute(
+        sa.select(holders).where(holders.c.active.is_(True), holders.c.unor_id != "")
+    )
+    return [holder_view(r) for r in rows]
+
+
+async def holders_page(
+    conn: AsyncConnection,
+    *,
+    after: str | None,
+    limit: int,
+    unor_id: str | None = None,
+    jabatan_id: str | None = None,
+    unit_scope: frozenset[str] | None = None,
+) -> list[HolderView]:
+    stmt = (
+        sa.select(holders)
+        .where(holders.c.active.is_(True), holders.c.unor_id != "")
+        .order_by(holders.c.nip)
+        .limit(limit)
+    )
+    if after is not None:
+        stmt = stmt.where(holders.c.nip > after)
     if unor_id is not None:
-        stmt = stmt.where(t.c.unor_id == unor_id)
-    return [Filled(r.unor_id, r.jabatan_id, int(r.n)) for r in (await conn.execute(stmt)).all()]
+        stmt = stmt.where(holders.c.unor_id == unor_id)
+    if jabatan_id is not None:
+        stmt = stmt.where(holders.c.jabatan_id == jabatan_id)
+    if unit_scope is not None:
+        stmt = stmt.where(holders.c.unor_id.in_(sorted(unit_scope)))
+    return [holder_view(r) for r in await conn.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class ActingView:
+    nip: str
+    unor_id: str
+    jabatan_id: str
+    jenis: str
+    start: date
+    end: date | None
+
+
+async def active_acting(conn: AsyncConnection) -> list[ActingView]:
+    rows = await conn.execute(
+        sa.select(acting).where(acting.c.active.is_(True)).order_by(acting.c.nip)
+    )
+    return [ActingView(r.nip, r.unor_id, r.jabatan_id, r.jenis, r.start, r.end) for r in rows]
+
+
+@dataclass(frozen=True)
+class PlacementRecord:
+    event_id: str
+    unor_id: str
+    jabatan_id: str
+    tmt: date | None
+    effective: date
+    reason: str
+    seq: int
+
+
+async def placement_history_of(conn: AsyncConnection, nip: str) -> list[PlacementRecord]:
+    rows = await conn.execute(
+        sa.select(placement_history)
+        .where(placement_history.c.nip == nip)
+        .order_by(placement_history.c.effective, placement_history.c.seq)
+    )
+    return [
+        PlacementRecord(r.event_id, r.unor_id, r.jabatan_id, r.tmt, r.effective, r.reason, r.seq)
+        for r in rows
+    ]

@@ -1,0 +1,362 @@
+"""Gap reports: need (as of a date) against bezetting (the read model), per post, unit, OPD,
+jabatan and rumpun, plus the lists a BKD needs: vacant structural posts and for how long,
+holders retiring soon or past the 5-year maximum, holders who do not meet their post."""
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tatamutasi_formasi.adapters.orm import needs as needs_t
+from tatamutasi_formasi.domain import gaps as g
+from tatamutasi_formasi.domain import requirements as rq
+from tatamutasi_formasi.domain import tree
+from tatamutasi_formasi.domain.codes import GOLONGAN, OPD_TYPES
+from tatamutasi_formasi.service import bezetting, needs, units
+from tatamutasi_formasi.service import jabatan as jabatan_svc
+from tatamutasi_formasi.service.common import valid_at
+from tatamutasi_formasi.service.units import UnitVersion
+
+KeyFn = Callable[[g.PostGap], Hashable | None]
+NameFn = Callable[[str], str | None]
+MATCH_ASPECTS = ("golongan", "education")
+
+
+@dataclass(frozen=True)
+class Filters:
+    opd_id: str | None = None
+    unit_id: str | None = None  # this unit and everything under it
+    jabatan_id: str | None = None
+    rumpun: str | None = None
+    jenis: str | None = None
+    unit_scope: frozenset[str] | None = None  # operator: these units and their sub-units
+
+
+@dataclass(frozen=True)
+class PostRow:
+    unit_id: str
+    unit_name: str | None
+    opd_id: str | None
+    opd_name: str | None
+    jabatan_id: str
+    jabatan_name: str | None
+    jenis: str | None
+    rumpun: str | None
+    need: int
+    filled: int
+    acting: int
+    vacant: int
+    over: int
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    key: str
+    name: str | None
+    need: int
+    filled: int
+    acting: int
+    vacant: int
+    over: int
+    posts: int
+
+
+@dataclass(frozen=True)
+class VacantPost:
+    unit_id: str
+    unit_name: str | None
+    opd_name: str | None
+    jabatan_id: str
+    jabatan_name: str | None
+    eselon_id: str | None
+    need: int
+    filled: int
+    acting: int
+    since: date | None
+    days_vacant: int | None
+
+
+@dataclass(frozen=True)
+class HolderRow:
+    nip: str
+    name: str | None
+    unit_id: str
+    unit_name: str | None
+    opd_name: str | None
+    jabatan_id: str
+    jabatan_name: str | None
+    date: date | None  # tmt_pensiun or tmt_jabatan, depending on the list
+    detail: str
+
+
+@dataclass
+class Report:
+    as_of: date
+    retiring_months: int
+    totals: g.Totals
+    posts: list[PostRow]
+    by_opd: list[GroupRow]
+    by_unit: list[GroupRow]
+    by_jabatan: list[GroupRow]
+    by_rumpun: list[GroupRow]
+    vacant_structural: list[VacantPost]
+    retiring: list[HolderRow]
+    over_tenure: list[HolderRow]
+    not_meeting: list[HolderRow]
+    unknown_units: list[HolderRow] = field(default_factory=list)
+
+
+def opd_map(snap: dict[str, UnitVersion]) -> dict[str, str]:
+    """Unit id -> its OPD: the nearest unit (itself or above) of an OPD type, else the
+    top-most unit under the root."""
+    parents = {k: v.parent_id for k, v in snap.items()}
+    out: dict[str, str] = {}
+    for uid in snap:
+        try:
+            chain = [uid, *tree.ancestors(uid, parents)]
+        except tree.TreeError:
+            chain = [uid]
+        chain = [c for c in chain if c in snap]
+        opd = next((c for c in chain if snap[c].unit_type in OPD_TYPES), None)
+        if opd is None:
+            opd = chain[-2] if len(chain) >= 2 else chain[-1]
+        out[uid] = opd
+    return out
+
+
+def subtree(snap: dict[str, UnitVersion], roots: frozenset[str]) -> set[str]:
+    parents = {k: v.parent_id for k, v in snap.items()}
+    out = set()
+    for uid in snap:
+        try:
+            chain = {uid, *tree.ancestors(uid, parents)}
+        except tree.TreeError:
+            chain = {uid}
+        if chain & roots:
+            out.add(uid)
+    return out | (roots - set(snap))
+
+
+async def build(
+    conn: AsyncConnection, as_of: date, filters: Filters, *, retiring_months: int = 12
+) -> Report:
+    snap = await units.snapshot(conn, as_of, include_closed=True)
+    open_units = {k: v for k, v in snap.items() if not v.closed}
+    closed = {k for k, v in snap.items() if v.closed}
+    successors = {k: v.successor_id for k, v in snap.items() if v.closed}
+    opd_of = opd_map(open_units)
+    jab = await jabatan_svc.all_jabatan(conn)
+    need = await needs.needs_as_of(conn, as_of)
+    holders = await bezetting.active_holder_rows(conn)
+    acting_rows = await bezetting.active_acting(conn)
+    since_open = await bezetting.open_vacancies(conn)
+
+    allowed: set[str] | None = None
+    if filters.unit_scope is not None:
+        allowed = subtree(open_units, filters.unit_scope)
+    if filters.unit_id is not None:
+        sub = subtree(open_units, frozenset({filters.unit_id}))
+        allowed = sub if allowed is None else allowed & sub
+    if filters.opd_id is not None:
+        in_opd = {u for u, o in opd_of.items() if o == filters.opd_id}
+        allowed = in_opd if allowed is None else allowed & in_opd
+    jabatan_pass: dict[str, bool] = {}
+
+    def jabatan_ok(jid: str) -> bool:
+        hit = jabatan_pass.get(jid)
+        if hit is None:
+            j = jab.get(jid)
+            hit = not (
+                (filters.jabatan_id is not None and jid != filters.jabatan_id)
+                or (filters.rumpun is not None and (j is None or j.rumpun != filters.rumpun))
+                or (filters.jenis is not None and (j is None or j.jenis != filters.jenis))
+            )
+            jabatan_pass[jid] = hit
+        return hit
+
+    def ok(uid: str, jid: str) -> bool:
+        return (allowed is None or uid in allowed) and jabatan_ok(jid)
+
+    # where each holder belongs today: closed units resolve to their successors
+    unknown: list[bezetting.HolderTuple] = []
+    filled: dict[tuple[str, str], int] = {}
+    kept_holders: list[tuple[bezetting.HolderTuple, str]] = []
+    for h in holders:
+        uid = h[2]
+        if uid in closed:
+            uid = tree.resolve_successor(uid, successors, closed).unit_id
+        if uid not in open_units:
+            unknown.append(h)
+        elif ok(uid, h[3]):
+            key = (uid, h[3])
+            filled[key] = filled.get(key, 0) + 1
+            kept_holders.append((h, uid))
+    acting_n: dict[tuple[str, str], int] = {}
+    for a in acting_rows:
+        if a.unor_id in open_units and ok(a.unor_id, a.jabatan_id):
+            acting_n[(a.unor_id, a.jabatan_id)] = acting_n.get((a.unor_id, a.jabatan_id), 0) + 1
+    need_f = {k: v for k, v in need.items() if k[0] in open_units and ok(*k)}
+    post_gaps = g.post_gaps(need_f, filled, acting_n)
+
+    def uname(uid: str | None) -> str | None:
+        return open_units[uid].name if uid in open_units else None
+
+    def jname(jid: str) -> str | None:
+        return jab[jid].name if jid in jab else None
+
+    posts = [
+        PostRow(
+            p.unit_id,
+            uname(p.unit_id),
+            opd_of.get(p.unit_id),
+            uname(opd_of.get(p.unit_id)),
+            p.jabatan_id,
+            jname(p.jabatan_id),
+            jab[p.jabatan_id].jenis if p.jabatan_id in jab else None,
+            jab[p.jabatan_id].rumpun if p.jabatan_id in jab else None,
+            p.need,
+            p.filled,
+            p.acting,
+            p.vacant,
+            p.over,
+        )
+        for p in post_gaps
+    ]
+
+    def group(key_fn: KeyFn, name_fn: NameFn) -> list[GroupRow]:
+        agg = g.aggregate(post_gaps, key_fn)
+        return sorted(
+            (
+                GroupRow(
+                    str(k), name_fn(str(k)), t.need, t.filled, t.acting, t.vacant, t.over, t.posts
+                )
+                for k, t in agg.items()
+            ),
+            key=lambda r: (-r.vacant, r.key),
+        )
+
+    totals = g.Totals()
+    for p in post_gaps:
+        totals.add(p)
+    by_opd = group(lambda p: opd_of.get(p.unit_id), uname)
+    by_unit = group(lambda p: p.unit_id, uname)
+    by_jabatan = group(lambda p: p.jabatan_id, jname)
+    by_rumpun = group(
+        lambda p: (jab[p.jabatan_id].rumpun or "-") if p.jabatan_id in jab else "-", lambda k: k
+    )
+
+    vacant_structural: list[VacantPost] = []
+    need_since = await _need_since(conn, as_of)
+    for p in post_gaps:
+        j = jab.get(p.jabatan_id)
+        if j is None or j.jenis != "struktural" or p.vacant == 0:
+            continue
+        since = since_open.get((p.unit_id, p.jabatan_id)) or need_since.get(
+            (p.unit_id, p.jabatan_id)
+        )
+        vacant_structural.append(
+            VacantPost(
+                p.unit_id,
+                uname(p.unit_id),
+                uname(opd_of.get(p.unit_id)),
+                p.jabatan_id,
+                j.name,
+                j.eselon_id,
+                p.need,
+                p.filled,
+                p.acting,
+                since,
+                max((as_of - since).days, 0) if since else None,
+            )
+        )
+    vacant_structural.sort(key=lambda v: (-(v.days_vacant or 0), v.unit_id, v.jabatan_id))
+
+    retiring: list[HolderRow] = []
+    over: list[HolderRow] = []
+    not_meeting: list[HolderRow] = []
+    retire_by = g.add_months(as_of, retiring_months)
+    tenure_from = g.add_years(as_of, -g.FIVE_YEARS)
+    # many holders share jabatan, golongan and education: evaluate each combination once
+    verdicts: dict[tuple[str, str | None, str | None, str | None], str | None] = {}
+
+    basic = {jid: rq.BasicCheck(j.requirements) for jid, j in jab.items()}
+
+    def verdict(key: tuple[str, str | None, str | None, str | None]) -> str | None:
+        if key in verdicts:
+            return verdicts[key]
+        check = basic.get(key[0])
+        text: str | None = None
+        if check is not None and not check.passes(key[1], key[2], key[3]):
+            failed = rq.evaluate(
+                jab[key[0]].requirements,
+                rq.Holder(golongan_id=key[1], education_level_id=key[2], education_field=key[3]),
+                aspects=MATCH_ASPECTS,
+            ).failed
+            text = "; ".join(c.id_ for c in failed) or None
+        verdicts[key] = text
+        return text
+
+    for h, uid in kept_holders:
+        nip, name, _unor, jid, tmt_jabatan, gol, level, field_, tmt_pensiun = h
+        retire = tmt_pensiun is not None and as_of <= tmt_pensiun <= retire_by
+        long_tenure = tmt_jabatan is not None and tmt_jabatan <= tenure_from
+        failed_text = verdict((jid, gol, level, field_))
+        if not (retire or long_tenure or failed_text):
+            continue
+        base = (nip, name, uid, uname(uid), uname(opd_of.get(uid)), jid, jname(jid))
+        if retire:
+            retiring.append(HolderRow(*base, tmt_pensiun, "BUP"))
+        if long_tenure and tmt_jabatan is not None:
+            years = rq.years_between(tmt_jabatan, as_of)
+            over.append(HolderRow(*base, tmt_jabatan, f"{years} tahun dalam jabatan"))
+        if failed_text:
+            not_meeting.append(HolderRow(*base, None, failed_text))
+    retiring.sort(key=lambda r: (r.date or as_of, r.nip))
+    over.sort(key=lambda r: (r.date or as_of, r.nip))
+    not_meeting.sort(key=lambda r: (r.unit_id, r.nip))
+    unknown_rows = [
+        HolderRow(
+            h[0],
+            h[1],
+            h[2],
+            None,
+            None,
+            h[3],
+            jname(h[3]),
+            None,
+            "unit tidak dikenal",
+        )
+        for h in unknown
+        if filters.unit_scope is None and filters.unit_id is None and filters.opd_id is None
+    ]
+    return Report(
+        as_of,
+        retiring_months,
+        totals,
+        posts,
+        by_opd,
+        by_unit,
+        by_jabatan,
+        by_rumpun,
+        vacant_structural,
+        retiring,
+        over,
+        not_meeting,
+        unknown_rows,
+    )
+
+
+async def _need_since(conn: AsyncConnection, as_of: date) -> dict[tuple[str, str], date]:
+    """When each post's current need began (the vacancy start when no holder ever came)."""
+    rows = await conn.execute(
+        sa.select(needs_t.c.unit_id, needs_t.c.jabatan_id, needs_t.c.valid_from).where(
+            valid_at(needs_t, as_of)
+        )
+    )
+    return {(r.unit_id, r.jabatan_id): r.valid_from for r in rows}
+
+
+def golongan_name(gid: str | None) -> str:
+    return GOLONGAN.get(gid or "", gid or "-")
