@@ -11,6 +11,7 @@ import functools
 import importlib
 import importlib.util
 import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -369,9 +370,7 @@ def test_config_is_accepted_by_the_service_settings(
                 continue
             assert key.startswith(p), f"{entry.name} sets {key}"
             field = key[len(p) :].lower()
-            assert field in cls.model_fields or field in ENTRYPOINT_KEYS, (
-                f"unknown setting {key}"
-            )
+            assert field in cls.model_fields or field in ENTRYPOINT_KEYS, f"unknown setting {key}"
         url = make_url(env[p + "DATABASE_URL"])
         assert url.get_backend_name() == "postgresql" and url.database == entry.name
         assert url.password is None, "the password comes from a file"
@@ -506,15 +505,21 @@ class Access:
     group: str | None
 
 
+_KEY_DIR = Path(tempfile.mkdtemp(prefix="tm-k8s-test-"))
+
+
 def _consumer_of(module: ModuleType) -> tuple[str, tuple[str, ...]] | None:
     factory = module.SPEC.consumer
     if factory is None:
         return None
-    # The factory only wires the consumer; a permissive stand-in runtime is enough to learn
-    # its group name and topics without a database or a broker.
-    consumer = factory(MagicMock(name="runtime"))
-    topics = getattr(consumer, "topics", None) or consumer._topics
-    return consumer.name, tuple(topics)
+    # The factory only wires the consumer; a stand-in runtime with the service's real settings
+    # (keys, if any, generated in a temporary folder) is enough to learn its group name and
+    # topics without a database or a broker.
+    entry = next(e for e in SERVICES if e.package == module.__name__.rsplit(".", 1)[0])
+    settings = settings_class(entry)(environment="test", data_dir=_KEY_DIR)
+    runtime = MagicMock(name="runtime", settings=settings, extras={})
+    consumer = factory(runtime)
+    return consumer.name, tuple(consumer.topics)
 
 
 @functools.cache

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from tatamutasi_cli import demo, demo_pegawai
+from tatamutasi_cli import demo, demo_formasi, demo_pegawai
 from tatamutasi_cli.services import SERVICES, ServiceEntry
 from tatamutasi_platform.auth import ensure_dev_keys, issue_token
 from tatamutasi_platform.broker import TansuBroker, port_open
@@ -24,7 +24,10 @@ from tatamutasi_platform.broker import TansuBroker, port_open
 DEMO_MARKER = ".demo-loaded"
 
 # Each loader enriches the demo through the public APIs and returns a one-line summary.
-DEMO_LOADERS: tuple[Callable[[dict[str, str], str], str], ...] = (demo_pegawai.load,)
+DEMO_LOADERS: tuple[Callable[[dict[str, str], str], str], ...] = (
+    demo_formasi.load,
+    demo_pegawai.load,
+)
 
 
 @dataclass

@@ -177,3 +177,12 @@ def test_derive_kinship_directions() -> None:
     kins = rules.derive_kinship("A", own, employees, families)
     assert [(k.other_nip, k.relation) for k in kins] == [("B", "sibling"), ("C", "parent")]
     assert kins[0].confidence == 0.81 and kins[1].basis.startswith("nip")
+
+
+def test_jpm_counts_each_competency_only_up_to_the_standard() -> None:
+    above = {k: 4.0 for k in rules.KOMPETENSI_KEYS}
+    assert rules.jpm(above, 1) == 100.0  # a pelaksana assessed at level 4 is a full match
+    mixed = dict(above, integritas=1.0)
+    # the surplus elsewhere does not hide the gap in integritas (1 of 3)
+    assert rules.jpm(mixed, 3) < 100.0
+    assert rules.jpm(mixed, 3) == round(100 * (3 * (len(above) - 1) + 1) / (3 * len(above)), 2)

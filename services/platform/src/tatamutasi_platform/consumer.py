@@ -104,6 +104,10 @@ class IdempotentConsumer:
         self._on_rejected = on_rejected
         self.assigned = asyncio.Event()
 
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return tuple(self._topics)
+
     # -- decoding ----------------------------------------------------------------------
     def decode(self, records: Sequence[Any]) -> tuple[list[Event], list[Rejected]]:
         events: list[Event] = []
@@ -130,19 +134,17 @@ class IdempotentConsumer:
         degrades as the table grows, and concurrent consumers cannot both claim an event."""
         pe = self._t.processed_events
         now = utcnow()
-        claimed: set[str] = set()
-        for i in range(0, len(events), 500):
-            rows = [
-                {"consumer": self.name, "event_id": e.envelope.id, "processed_at": now}
-                for e in events[i : i + 500]
-            ]
-            stmt = (
-                dialect_insert(conn, pe)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-                .returning(pe.c.event_id)
-            )
-            claimed.update((await conn.execute(stmt)).scalars())
+        rows = [
+            {"consumer": self.name, "event_id": e.envelope.id, "processed_at": now} for e in events
+        ]
+        stmt = (
+            dialect_insert(conn, pe)
+            .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+            .returning(pe.c.event_id)
+        )
+        # executemany with RETURNING: SQLAlchemy batches it ("insertmanyvalues") and the
+        # statement is compiled once, not once per batch size.
+        claimed = set((await conn.execute(stmt, rows)).scalars())
         return [e for e in events if e.envelope.id in claimed]
 
     async def _handle(self, conn: AsyncConnection, events: Sequence[Event]) -> None:

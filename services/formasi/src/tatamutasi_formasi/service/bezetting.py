@@ -273,13 +273,12 @@ async def filled_counts(
     )
     if posts is None:
         return {(r.unor_id, r.jabatan_id): int(r.n) for r in await conn.execute(stmt)}
-    wanted = set(posts)
-    units_ = sorted({u for u, _ in wanted})
+    wanted = sorted(set(posts))
     out: dict[Post, int] = {}
-    for chunk in chunks(units_):
-        for r in await conn.execute(stmt.where(h.c.unor_id.in_(chunk))):
-            if (r.unor_id, r.jabatan_id) in wanted:
-                out[(r.unor_id, r.jabatan_id)] = int(r.n)
+    for chunk in chunks(wanted):
+        pairs = sa.tuple_(h.c.unor_id, h.c.jabatan_id).in_([tuple(p) for p in chunk])
+        for r in await conn.execute(stmt.where(pairs)):
+            out[(r.unor_id, r.jabatan_id)] = int(r.n)
     return out
 
 

@@ -79,12 +79,15 @@ def standard_level(eselon_id: str | None, jenis_jabatan: str | None) -> int | No
 
 
 def jpm(scores: Mapping[str, float], standard: int) -> float:
-    """Job Person Match: the person's competency levels as a percentage of the jabatan's
-    standard level over the same competencies (not capped: above-standard counts)."""
+    """Job Person Match: how much of the jabatan's standard the person meets, as a
+    percentage (0-100). Each competency counts up to the standard level only, so a surplus in
+    one competency cannot hide a gap in another, and a pelaksana (standard 1) assessed at
+    level 4 is a 100 % match, not 400 %."""
     keys = [k for k in KOMPETENSI_KEYS if k in scores]
     if not keys:
         raise ValueError("no competency scores")
-    return round(100.0 * sum(scores[k] for k in keys) / (standard * len(keys)), 2)
+    met = sum(min(scores[k], standard) for k in keys)
+    return round(100.0 * met / (standard * len(keys)), 2)
 
 
 def jpm_category(value: float) -> str:
