@@ -180,7 +180,7 @@ def test_derive_kinship_directions() -> None:
 
 
 def test_jpm_counts_each_competency_only_up_to_the_standard() -> None:
-    above = {k: 4.0 for k in rules.KOMPETENSI_KEYS}
+    above = dict.fromkeys(rules.KOMPETENSI_KEYS, 4.0)
     assert rules.jpm(above, 1) == 100.0  # a pelaksana assessed at level 4 is a full match
     mixed = dict(above, integritas=1.0)
     # the surplus elsewhere does not hide the gap in integritas (1 of 3)
