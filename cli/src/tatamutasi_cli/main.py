@@ -39,6 +39,9 @@ def token(
         typer.Option("--units", "-u", help="Unit ids (operator scope); repeat or comma-separate"),
     ] = None,
     name: Annotated[str | None, typer.Option(help="Display name")] = None,
+    nip: Annotated[
+        str | None, typer.Option(help="The holder's NIP, for separation-of-duties checks")
+    ] = None,
     ttl: Annotated[int, typer.Option(help="Lifetime in seconds")] = 8 * 3600,
     data_dir: DataDir = Path("data"),
 ) -> None:
@@ -57,6 +60,7 @@ def token(
             roles=role,
             units=unit_list,
             name=name,
+            nip=nip,
             ttl_s=ttl,
         )
     )

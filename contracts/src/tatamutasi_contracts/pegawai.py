@@ -206,6 +206,18 @@ class PegawaiUnorSynced(Payload):
     units: list[UnorRecord] = Field(max_length=1000)
 
 
+class PegawaiWritebackAttempted(Payload):
+    """The pegawai service posted an executed mutasi to SIASN (`/jabatan/unorjabatan/save`).
+    A failure is recorded for a person to retry; success carries SIASN's `rwJabatanId`."""
+
+    nip: Nip
+    proposal_id: str = Field(max_length=64)
+    outcome: Literal["succeeded", "failed"]
+    attempts: int = Field(ge=1)
+    rw_jabatan_id: str | None = Field(default=None, max_length=64)
+    error: str | None = Field(default=None, max_length=1000)
+
+
 EVENTS: dict[str, type[Payload]] = {
     "pegawai.registered": PegawaiRegistered,
     "pegawai.placement_changed": PegawaiPlacementChanged,
@@ -220,4 +232,5 @@ EVENTS: dict[str, type[Payload]] = {
     "pegawai.family_updated": PegawaiFamilyUpdated,
     "pegawai.aspiration_stated": PegawaiAspirationStated,
     "pegawai.unor_synced": PegawaiUnorSynced,
+    "pegawai.writeback_attempted": PegawaiWritebackAttempted,
 }

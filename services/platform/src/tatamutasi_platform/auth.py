@@ -4,6 +4,7 @@ Tokens are verified with a configured public key (PEM) or an identity provider's
 (Keycloak-compatible). Development tokens are signed with a local Ed25519 key that
 `tatamutasi run` creates under the data folder; that key never enters the repository."""
 
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -35,6 +36,9 @@ class Principal:
     units: frozenset[str] = field(default_factory=frozenset)
     name: str | None = None
     acting_role: str | None = None
+    nip: str | None = None
+    """The person's NIP when they are an ASN (claim `nip`, or a `sub` that is a NIP): what
+    separation-of-duties checks compare with kinship facts."""
 
     def has_any(self, roles: Iterable[str]) -> bool:
         return bool(self.roles & set(roles))
@@ -136,9 +140,24 @@ class TokenVerifier:
                 "The 'units' claim must be a list of strings",
                 "Klaim 'units' harus berupa daftar teks",
             )
+        nip = claims.get("nip")
+        if nip is not None and not (isinstance(nip, str) and _NIP.fullmatch(nip)):
+            raise AuthError(
+                "invalid_token",
+                "The 'nip' claim must be 18 digits",
+                "Klaim 'nip' harus 18 digit angka",
+            )
+        sub = str(claims["sub"])
         return Principal(
-            sub=str(claims["sub"]), roles=roles, units=frozenset(units), name=claims.get("name")
+            sub=sub,
+            roles=roles,
+            units=frozenset(units),
+            name=claims.get("name"),
+            nip=nip or (sub if _NIP.fullmatch(sub) else None),
         )
+
+
+_NIP = re.compile(r"[0-9]{18}")
 
 
 def _roles_from_claims(claims: dict[str, Any]) -> frozenset[str]:
@@ -189,6 +208,7 @@ def issue_token(
     roles: Iterable[str],
     units: Iterable[str] = (),
     name: str | None = None,
+    nip: str | None = None,
     issuer: str = "tatamutasi-dev",
     audience: str = "tatamutasi",
     ttl_s: int = 8 * 3600,
@@ -211,6 +231,8 @@ def issue_token(
     }
     if name:
         claims["name"] = name
+    if nip:
+        claims["nip"] = nip
     key = serialization.load_pem_private_key(private_key_pem, password=None)
     alg = "EdDSA" if isinstance(key, Ed25519PrivateKey) else "RS256"
     return jwt.encode(claims, key, algorithm=alg)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Web console of TataMutasi (server-rendered, Indonesian first)."""
