@@ -1,10 +1,11 @@
 # syntax=docker/dockerfile:1
 #
-# TataMutasi: one image for the four services and their migration jobs.
+# TataMutasi: one image for the four services, their migration jobs and the web console.
 #
 #   docker build -t tatamutasi:0.1.0 .                        # services (default target)
 #   docker run -e SERVICE=pegawai ... tatamutasi:0.1.0        # serve one service
 #   docker run -e SERVICE=pegawai ... tatamutasi:0.1.0 migrate
+#   docker run -e SERVICE=web -p 8000:8000 ... tatamutasi:0.1.0 # the web console
 #   docker build --target migrate --build-arg SERVICE=audit -t tatamutasi-migrate-audit .
 #
 # The base image is pinned by tag. For reproducible production builds pin it by digest as
@@ -45,10 +46,11 @@ COPY pyproject.toml README.md ./
 COPY contracts/src contracts/src
 COPY cli/src cli/src
 COPY services services
+COPY web/src web/src
 RUN /opt/build/bin/python -m hatchling build -t wheel -d /tmp/dist \
  && uv pip install --python /opt/venv/bin/python --no-deps /tmp/dist/*.whl \
  && /opt/venv/bin/python -c "import tatamutasi_pegawai.app, tatamutasi_formasi.app, \
-tatamutasi_matching.app, tatamutasi_audit.app, tatamutasi_cli.main"
+tatamutasi_matching.app, tatamutasi_audit.app, tatamutasi_cli.main, tatamutasi_web.app"
 
 # ---------------------------------------------------------------------------------------
 FROM python:3.11-slim-bookworm AS runtime
@@ -62,7 +64,7 @@ ENV SERVICE=${SERVICE} \
     PYTHONUNBUFFERED=1
 
 LABEL org.opencontainers.image.title="tatamutasi" \
-      org.opencontainers.image.description="TataMutasi services (pegawai, formasi, matching, audit)" \
+      org.opencontainers.image.description="TataMutasi services (pegawai, formasi, matching, audit) and web console" \
       org.opencontainers.image.licenses="Apache-2.0"
 
 # A fixed, unprivileged uid/gid (10001), so volume permissions and Kubernetes
@@ -79,7 +81,7 @@ COPY deploy/docker/entrypoint.py /app/entrypoint.py
 WORKDIR /app
 USER 10001:10001
 
-EXPOSE 8001 8002 8003 8004
+EXPOSE 8000 8001 8002 8003 8004
 
 ENTRYPOINT ["python", "/app/entrypoint.py"]
 

@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 PYTEST := $(BIN)/python -m pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test test-unit test-integration test-system check lint contracts \
+.PHONY: help venv browser run test test-unit test-integration test-system check lint contracts \
         migrate bench clean
 
 help:
@@ -38,7 +38,16 @@ define run_pytest
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 endef
 
-test: venv
+# The web console's browser tests drive Debian's chromium: install it when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q chromium || \
+	      { apt-get update -q && apt-get install -y -q chromium; }; \
+	  else echo "chromium is missing and apt-get cannot install it here (not root?):" \
+	    "the web browser tests will be skipped"; fi; }
+
+test: venv browser
 	@$(call run_pytest,)
 
 test-unit: venv

@@ -16,7 +16,17 @@ from datetime import UTC, datetime
 from bench.core import Benchmark, command_line, machine_info, render_section, write_section
 
 # Benchmark modules, in the order `python -m bench` runs them.
-MODULES: tuple[str, ...] = ("bench.spine", "bench.bench_optimiser")
+MODULES: tuple[str, ...] = (
+    "bench.spine",
+    "bench.bench_optimiser",
+    "bench.bench_workflow",
+    "bench.bench_formasi",
+    "bench.bench_flags",
+    "bench.bench_import",
+    "bench.bench_siasn",
+    "bench.bench_audit_ledger",
+    "bench.bench_scale",
+)
 
 
 def load_benchmarks() -> dict[str, Benchmark]:

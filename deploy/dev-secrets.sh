@@ -22,7 +22,8 @@ mkdir -p "$secrets"
 umask 022
 
 for name in postgres_password pegawai_db_password formasi_db_password matching_db_password \
-            audit_db_password audit_pseudonym_key grafana_admin_password; do
+            audit_db_password audit_pseudonym_key grafana_admin_password \
+            web_oidc_client_secret; do
     file="$secrets/$name.txt"
     if [ -s "$file" ]; then
         echo "kept    $file"
@@ -40,6 +41,11 @@ fi
 cp "$secrets/dev/keys/dev-signing-key.pub.pem" "$secrets/auth_public_key.pem"
 chmod 0644 "$secrets/auth_public_key.pem"
 echo "wrote   $secrets/auth_public_key.pem (dev token key; private half in $secrets/dev/keys)"
+# The web console's development login signs tokens with the private half (never in production:
+# there the console logs users in through the identity provider).
+cp "$secrets/dev/keys/dev-signing-key.pem" "$secrets/web_dev_signing.key"
+chmod 0644 "$secrets/web_dev_signing.key"
+echo "wrote   $secrets/web_dev_signing.key (development login of the web console)"
 
 # The audit ledger's checkpoint signing key (signed-note Ed25519), named after the log origin
 # that compose passes as AUDIT_LOG_ORIGIN (TATAMUTASI_LOG_ORIGIN, same default as there).

@@ -23,14 +23,21 @@ class Running:
 
     def __init__(self, data: Path, ports: dict[str, int]) -> None:
         args = [sys.executable, "-m", "tatamutasi_cli.main", "run", "--data-dir", str(data)]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env.pop("PEGAWAI_SIASN_API_BASE_URL", None)
         for name, port in ports.items():
-            args += [f"--{name}-port", str(port)]
+            if name == "web":
+                env["TATAMUTASI_WEB_PORT"] = str(port)
+            elif name == "siasn":
+                env["TATAMUTASI_SIASN_FAKE_PORT"] = str(port)
+            else:
+                args += [f"--{name}-port", str(port)]
         self.proc = subprocess.Popen(
             args,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env=env,
         )
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -75,13 +82,18 @@ def test_run_starts_everything_loads_demo_once_and_stops_cleanly(tmp_path: Path)
         "formasi": free_port(),
         "matching": free_port(),
         "audit": free_port(),
+        "web": free_port(),
+        "siasn": free_port(),
     }
     run = Running(tmp_path, ports)
     try:
-        out = run.wait_for("Get a token")
+        out = run.wait_for("Get a token", timeout=300)
         assert f"Loaded the demo Pemda: {demo.PEMDA_NAME}, 36 pegawai." in out
         for name in ("pegawai", "formasi", "matching", "audit"):
             assert f"http://127.0.0.1:{ports[name]}/docs" in out
+        assert f"web       http://127.0.0.1:{ports['web']}/" in out
+        assert "SIASN demo: sync" in out  # the fake SIASN started and the demo synced from it
+        assert "workflow demo" in out.lower()
         token = subprocess.run(
             [
                 sys.executable,
@@ -117,7 +129,7 @@ def test_run_starts_everything_loads_demo_once_and_stops_cleanly(tmp_path: Path)
 
     again = Running(tmp_path, ports)  # a second run reuses the data and keeps the ledger
     try:
-        out = again.wait_for("Get a token")
+        out = again.wait_for("Get a token", timeout=300)
         assert "Loaded the demo Pemda" not in out
         time.sleep(2)
         assert ledger_size(audit, token) == first_size

@@ -1,6 +1,7 @@
 """Entry point of the TataMutasi container image (copied to /app/entrypoint.py).
 
-    entrypoint.py serve          run the service named by $SERVICE with uvicorn (the default)
+    entrypoint.py serve          run the service named by $SERVICE with uvicorn (the default);
+                                 SERVICE=web runs the web console (`python -m tatamutasi_web`)
     entrypoint.py migrate        apply that service's migrations (`tatamutasi migrate --service`)
     entrypoint.py healthcheck    GET /healthz (or the path given) on the local port; exit 0 if 200
     entrypoint.py wait-migrated [SECONDS]
@@ -11,7 +12,7 @@
     entrypoint.py CMD ARGS...    anything else is run as is (e.g. `tatamutasi --help`)
 
 Environment:
-    SERVICE                       pegawai | formasi | matching | audit (build arg default)
+    SERVICE                       pegawai | formasi | matching | audit | web (build arg default)
     SERVICE_FACTORY               override the uvicorn factory (module:callable)
     PORT, HOST                    listen address (default: the service's port, 0.0.0.0)
     <PREFIX>_DATABASE_PASSWORD_FILE
@@ -19,6 +20,9 @@ Environment:
                                   <PREFIX>_DATABASE_URL, so no password sits in the environment
                                   definition or in the image. Other secrets are files already
                                   (<PREFIX>_AUTH_PUBLIC_KEY_FILE).
+    TATAMUTASI_WEB_<NAME>_FILE    web console: a file whose content becomes TATAMUTASI_WEB_<NAME>
+                                  (e.g. ..._OIDC_CLIENT_SECRET_FILE); ..._DEV_SIGNING_KEY_FILE is
+                                  copied to <data dir>/keys/dev-signing-key.pem (development login)
 Every other uvicorn option can be set with its UVICORN_* variable (e.g. UVICORN_WORKERS).
 """
 
@@ -62,17 +66,56 @@ def inject_database_password(entry: ServiceEntry) -> None:
     os.environ[url_var] = make_url(url).set(password=password).render_as_string(hide_password=False)
 
 
+WEB = "web"
+WEB_PREFIX = "TATAMUTASI_WEB_"
+WEB_PORT = 8000
+
+
 def port_of(entry: ServiceEntry | None) -> int:
     if os.environ.get("PORT"):
         return int(os.environ["PORT"])
-    return entry.port if entry else 8000
+    if entry is None and os.environ.get("SERVICE", "").strip() == WEB:
+        return int(os.environ.get(f"{WEB_PREFIX}PORT") or WEB_PORT)
+    return entry.port if entry else WEB_PORT
+
+
+def prepare_web_environment() -> None:
+    """Secrets of the web console from files: TATAMUTASI_WEB_X_FILE -> TATAMUTASI_WEB_X, the
+    development signing key into the data directory; listen on all interfaces by default."""
+    for key in sorted(os.environ):
+        if not (key.startswith(WEB_PREFIX) and key.endswith("_FILE")):
+            continue
+        path = Path(os.environ[key])
+        if key == f"{WEB_PREFIX}DEV_SIGNING_KEY_FILE":
+            keys = Path(os.environ.get(f"{WEB_PREFIX}DATA_DIR", "data")) / "keys"
+            keys.mkdir(parents=True, exist_ok=True)
+            target = keys / "dev-signing-key.pem"
+            target.touch(mode=0o600)
+            target.write_bytes(path.read_bytes())
+            continue
+        value = path.read_text(encoding="utf-8").strip()
+        if not value:
+            raise SystemExit(fail(f"{key} ({path}) is empty"))
+        os.environ[key.removesuffix("_FILE")] = value
+    os.environ.setdefault(f"{WEB_PREFIX}HOST", os.environ.get("HOST", "0.0.0.0"))
+    if os.environ.get("PORT"):
+        os.environ.setdefault(f"{WEB_PREFIX}PORT", os.environ["PORT"])
+
+
+def serve_web() -> int:
+    prepare_web_environment()
+    argv = [sys.executable, "-m", "tatamutasi_web"]
+    os.execvp(argv[0], argv)
+    return 0  # not reached
 
 
 def serve() -> int:
+    if os.environ.get("SERVICE", "").strip() == WEB and not os.environ.get("SERVICE_FACTORY"):
+        return serve_web()
     entry = service_entry()
     factory = os.environ.get("SERVICE_FACTORY") or (entry.factory if entry else "")
     if not factory:
-        return fail(f"set SERVICE to one of {', '.join(BY_NAME)} (or SERVICE_FACTORY)")
+        return fail(f"set SERVICE to one of {', '.join([*BY_NAME, WEB])} (or SERVICE_FACTORY)")
     if entry:
         inject_database_password(entry)
     argv = [

@@ -32,6 +32,7 @@ K8S = ROOT / "deploy" / "k8s"
 ENTRYPOINT = ROOT / "deploy" / "docker" / "entrypoint.py"
 NAMESPACE = "tatamutasi"
 SERVICE_IDS = [s.name for s in SERVICES]
+WEB_PORT = 8000
 EXPECTED_TOPICS = {name for t in ALL_TOPICS for name in (t, dlq_topic(t))}
 CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "ClusterSecretStore"}
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
@@ -430,13 +431,14 @@ def test_pod_disruption_budgets_cover_every_deployment() -> None:
 
 def test_network_policies_cover_every_pod_and_allow_only_known_ports() -> None:
     policies = [d.body for d in of_kind("NetworkPolicy")]
-    service_ports = {e.port for e in SERVICES}
+    # the four services, and the web console (8000), which also reaches the IdP over HTTPS
+    service_ports = {e.port for e in SERVICES} | {WEB_PORT}
     kafka_ports = {
         listener["port"]
         for k in of_kind("Kafka")
         for listener in k.body["spec"]["kafka"]["listeners"]
     }
-    allowed = service_ports | kafka_ports | {5432, 53}
+    allowed = service_ports | kafka_ports | {5432, 53, 443}
     for p in policies:
         assert set(p["spec"]["policyTypes"]) == {"Ingress", "Egress"}
         for rule in p["spec"].get("egress") or []:

@@ -3,14 +3,23 @@
 This module imports only the audit service's pure ledger package (and the contracts): an
 auditor's verifier must not depend on the service's storage or application code."""
 
+import io
 import json
 import os
+import zipfile
 from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
 import typer
 
+from tatamutasi_audit.ledger.export import (
+    ENTRY_FILES,
+    MANIFEST,
+    ExportInvalid,
+    ExportReport,
+    verify_export,
+)
 from tatamutasi_audit.ledger.note import NoteError, Signer, Verifier
 from tatamutasi_audit.ledger.verifier import Fetch, LogReport, VerificationFailed, verify_log
 
@@ -125,10 +134,39 @@ def run_verify(
     return report
 
 
+def _verify_export(folder: Path, verifier: Verifier, origin: str | None) -> None:
+    try:
+        report: ExportReport = verify_export(folder, verifier, origin=origin)
+    except ExportInvalid as exc:
+        typer.echo(f"FAILED: {exc}", err=True)
+        raise typer.Exit(EXIT_FAILED) from None
+    cp = report.checkpoint
+    span = f"indexes {report.first_index}..{report.last_index}" if report.count else "no entries"
+    typer.echo(
+        f"OK: {report.count} {report.entries_format.upper()} entries ({span}) are in "
+        f"{cp.origin} of size {cp.size}, unchanged, in order"
+    )
+    if report.query:
+        typer.echo("query: " + ", ".join(f"{k}={v}" for k, v in sorted(report.query.items())))
+    if not report.complete:
+        typer.echo("note: more entries matched the query than this export holds")
+
+
 @app.command()
 def verify(
-    url: Annotated[str, typer.Option(help="Base URL of the audit service (tlog-tiles root)")],
     vkey: Annotated[str, typer.Option(help="Verifier key, or a file holding it")],
+    url: Annotated[
+        str | None, typer.Option(help="Base URL of the audit service (tlog-tiles root)")
+    ] = None,
+    export: Annotated[
+        Path | None,
+        typer.Option(
+            "--export",
+            help="Verify an export folder (manifest.json + entries) instead of a URL",
+            exists=True,
+            file_okay=False,
+        ),
+    ] = None,
     state: Annotated[
         Path | None,
         typer.Option(help="Remembers the last verified checkpoint; a fork is an alarm"),
@@ -147,8 +185,15 @@ def verify(
     """Verify the whole ledger with only its verifier key: checkpoint signature, every entry
     against the signed root, every hash tile, consistency with the checkpoint seen last time,
     and inclusion of the given events. Exit 0: verified; 1: failed; 3: ALARM (fork, rewrite
-    or truncation since the remembered checkpoint)."""
+    or truncation since the remembered checkpoint). With --export DIR: verify an export
+    offline (signature, every line against the signed root)."""
+    if (url is None) == (export is None):
+        raise typer.BadParameter("give exactly one of --url or --export", param_hint="--url")
     verifier = _load_vkey(vkey)
+    if export is not None:
+        _verify_export(export, verifier, origin)
+        return
+    assert url is not None
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     with httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=30) as client:
         try:
@@ -162,3 +207,70 @@ def verify(
         typer.echo(f"consistent with the remembered checkpoint of size {report.previous_size}")
     for event, index in sorted(report.included.items(), key=lambda kv: kv[1]):
         typer.echo(f"included: {event} at index {index}")
+
+
+SAFE_NAMES = {MANIFEST, *ENTRY_FILES.values()}
+
+
+def unpack_export(data: bytes, out: Path) -> list[Path]:
+    """Write the files of an export zip into `out` (only the names an export has)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise ValueError("the answer is not a zip archive") from None
+    written = []
+    out.mkdir(parents=True, exist_ok=True)
+    with archive:
+        for name in archive.namelist():
+            if name not in SAFE_NAMES:
+                raise ValueError(f"unexpected file {name!r} in the export")
+            path = out / name
+            path.write_bytes(archive.read(name))
+            written.append(path)
+    return written
+
+
+@app.command("export")
+def export_cmd(
+    url: Annotated[str, typer.Option(help="Base URL of the audit service")],
+    out: Annotated[Path, typer.Option(help="Folder to write manifest.json and the entries to")],
+    format: Annotated[str, typer.Option(help="jsonl or csv")] = "jsonl",
+    query: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--query",
+            "-q",
+            help="Filter as NAME=VALUE (type, source, nip, pseudonym, actor, subject, unit, "
+            "round, flag, proposal, time_from, time_to, after, before, limit); repeatable",
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="TATAMUTASI_TOKEN", help="Bearer token (auditor or integration)"),
+    ] = None,
+) -> None:
+    """Download an export of the ledger (entries and a manifest proving each of them); check
+    it later with `tatamutasi audit verify --export OUT --vkey KEY`."""
+    params: dict[str, str] = {"format": format}
+    for item in query or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise typer.BadParameter(f"{item!r}: expected NAME=VALUE", param_hint="--query")
+        params[name] = value
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    with httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=300) as client:
+        try:
+            r = client.get("/ledger/export", params=params)
+        except httpx.HTTPError as exc:
+            typer.echo(f"FAILED: GET /ledger/export: {exc}", err=True)
+            raise typer.Exit(EXIT_FAILED) from None
+    if r.status_code != 200:
+        typer.echo(f"FAILED: GET /ledger/export answered {r.status_code}: {r.text[:500]}", err=True)
+        raise typer.Exit(EXIT_FAILED)
+    try:
+        files = unpack_export(r.content, out)
+    except ValueError as exc:
+        typer.echo(f"FAILED: {exc}", err=True)
+        raise typer.Exit(EXIT_FAILED) from None
+    for path in files:
+        typer.echo(f"wrote {path}")

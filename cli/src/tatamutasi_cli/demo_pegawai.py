@@ -6,6 +6,8 @@ public pegawai API, so a newcomer sees a full registry after `make run`.
 step first reads what is there and skips an employee whose step already ran."""
 
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -364,9 +366,85 @@ def _family(
     return rows
 
 
+def _wait(
+    client: httpx.Client, path: str, done: Callable[[dict[str, Any]], bool], timeout: float
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        body = _check(client.get(path))
+        if done(body) or time.monotonic() > deadline:
+            return body
+        time.sleep(0.5)
+
+
+def siasn_demo(client: httpx.Client, *, nips: int = 20, timeout: float = 120) -> str:
+    """Try the SIASN side when the pegawai service is configured for a fake SIASN
+    (`tatamutasi siasn fake-server`): sync `nips` employees from it (a background job), then
+    record a placement by hand and write it back (`POST /jabatan/unorjabatan/save`).
+    Without SIASN settings it says so: executed mutasi then queue as `not_configured`.
+    Runs once: a second call finds the earlier sync job and changes nothing."""
+    status = _check(client.get("/siasn/status"))
+    if not status["configured"]:
+        return (
+            "SIASN: not configured (write-backs of executed mutasi are kept as "
+            "`not_configured` in GET /siasn/writeback; services/pegawai/README.md shows how to "
+            "try sync and write-back with the fake SIASN)"
+        )
+    if _check(client.get("/siasn/sync"))["items"]:
+        return "SIASN demo: already run (GET /siasn/sync, GET /siasn/writeback)"
+    base = status["api_base_url"].removesuffix("/apisiasn/1.0")
+    try:
+        listed = httpx.get(f"{base}/admin/nips", timeout=10)
+    except httpx.HTTPError:
+        listed = None
+    if listed is None or listed.status_code != 200:
+        return "SIASN: configured (not the fake); sync with `tatamutasi siasn sync --nips FILE`"
+    chosen = list(listed.json()["nips"])[:nips]
+    job = _check(client.post("/siasn/sync", json={"nips": chosen, "unor": True}))
+    job = _wait(
+        client, f"/siasn/sync/{job['id']}", lambda j: j["status"] not in ("queued", "running"),
+        timeout,
+    )  # fmt: skip
+    line = f"SIASN demo: sync {job['done']}/{job['total']} NIPs ({job['failed']} failed)"
+    synced = [n for n in chosen if client.get(f"/pegawai/{n}").status_code == 200]
+    if len(synced) < 2:
+        return line
+    mover, other = (_check(client.get(f"/pegawai/{n}")) for n in synced[:2])
+    today = date.today()
+    row = _check(
+        client.post(
+            f"/pegawai/{mover['nip']}/jabatan",
+            json={
+                "unor_id": other["unor_id"],
+                "jabatan_id": mover["jabatan_id"],
+                "jabatan_name": mover.get("jabatan_name"),
+                "jenis_jabatan": mover.get("jenis_jabatan") or "4",
+                "tmt": today.isoformat(),
+                "sk_number": f"DEMO/821/{today:%Y%m%d}",
+                "sk_date": today.isoformat(),
+                "source": "correction",
+            },
+        )
+    )
+    task = _check(
+        client.post(
+            "/siasn/writeback",
+            json={"nip": mover["nip"], "riwayat_jabatan_id": row["id"], "jenis_mutasi": "MU"},
+        )
+    )
+    task = _wait(
+        client, f"/siasn/writeback/{task['id']}", lambda t: t["status"] in ("succeeded", "failed"),
+        timeout,
+    )  # fmt: skip
+    return f"{line}; write-back of {mover['nip']} to SIASN: {task['status']}" + (
+        f" (rwJabatanId {task['rw_jabatan_id']})" if task.get("rw_jabatan_id") else ""
+    )
+
+
 def load(base_urls: dict[str, str], token: str) -> str:
-    """Enrich the demo employees through the pegawai API; returns a one-line summary."""
+    """Enrich the demo employees through the pegawai API, then try SIASN sync and write-back
+    when the service is configured for one; returns a one-line summary."""
     with httpx.Client(
         base_url=base_urls["pegawai"], timeout=30, headers={"Authorization": f"Bearer {token}"}
     ) as client:
-        return enrich(client)
+        return f"{enrich(client)}; {siasn_demo(client)}"

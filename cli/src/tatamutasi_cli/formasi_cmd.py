@@ -101,10 +101,17 @@ def summary(
     url: UrlOpt = "http://127.0.0.1:8002",
     token: TokenOpt = "",
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="YYYY-MM-DD: as it was on that date")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="YYYY-MM-DD: also what changed since then")
+    ] = None,
 ) -> None:
     """The Pemda-wide gap summary."""
+    params = {k: v for k, v in (("as_of", as_of), ("since", since)) if v}
     with _client(url, token) as c:
-        r = c.get("/gaps/summary")
+        r = c.get("/gaps/summary", params=params)
     _fail(r)
     body = r.json()
     if as_json:
@@ -114,17 +121,49 @@ def summary(
         typer.echo(line)
 
 
+@app.command("change")
+def change(
+    before: Annotated[str, typer.Option("--before", help="YYYY-MM-DD, e.g. before a round")],
+    after: Annotated[str | None, typer.Option("--after", help="YYYY-MM-DD; default today")] = None,
+    url: UrlOpt = "http://127.0.0.1:8002",
+    token: TokenOpt = "",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Gaps per OPD on two dates side by side (a mutasi round's outcome)."""
+    params = {"before": before, **({"after": after} if after else {})}
+    with _client(url, token) as c:
+        r = c.get("/gaps/change", params=params)
+    _fail(r)
+    body = r.json()
+    if as_json:
+        typer.echo(json.dumps(body, indent=1, ensure_ascii=False))
+        return
+    for line in body["headline"]:
+        typer.echo(line)
+    typer.echo(f"{'OPD':<40} {'kurang':>14} {'lebih':>14} {'terisi':>14}")
+    for row in body["by_opd"]:
+        b, a = row["before"], row["after"]
+        typer.echo(
+            f"{(row['name'] or row['key'])[:40]:<40} "
+            f"{b['vacant']:>5} → {a['vacant']:<6} {b['over']:>5} → {a['over']:<6} "
+            f"{b['filled']:>5} → {a['filled']:<6}"
+        )
+
+
 @app.command("export")
 def export(
     out: Annotated[Path, typer.Argument(help="Where to write the .xlsx")] = Path(
         "analisis-kebutuhan.xlsx"
     ),
     opd: Annotated[str | None, typer.Option("--opd", help="Only this OPD")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="YYYY-MM-DD: as it was on that date")
+    ] = None,
     url: UrlOpt = "http://127.0.0.1:8002",
     token: TokenOpt = "",
 ) -> None:
     """The gap report as an Excel workbook for a BKD report."""
-    params = {"opd_id": opd} if opd else {}
+    params = {k: v for k, v in (("opd_id", opd), ("as_of", as_of)) if v}
     with _client(url, token) as c:
         r = c.get("/gaps/export.xlsx", params=params)
     _fail(r)

@@ -102,6 +102,19 @@ def run(
 
 
 @app.command()
+def web(
+    port: Annotated[int, typer.Option(envvar="TATAMUTASI_WEB_PORT")] = 8000,
+    data_dir: DataDir = Path("data"),
+) -> None:
+    """Serve only the web console (services' URLs from TATAMUTASI_WEB_*_URL)."""
+    os.environ["TATAMUTASI_WEB_PORT"] = str(port)
+    os.environ["TATAMUTASI_WEB_DATA_DIR"] = str(data_dir.resolve())
+    from tatamutasi_web.__main__ import main as serve
+
+    serve()
+
+
+@app.command()
 def migrate(
     service: Annotated[list[str] | None, typer.Option(help="Service(s); default all")] = None,
 ) -> None:

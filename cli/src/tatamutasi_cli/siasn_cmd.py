@@ -1,4 +1,5 @@
-"""`tatamutasi siasn ...`: fetch snapshots from SIASN, run the fake SIASN server.
+"""`tatamutasi siasn ...`: sync employees from SIASN into the registry (through the pegawai
+service), fetch snapshots to files, run the fake SIASN server.
 
 Connection settings come from `PEGAWAI_SIASN_*` environment variables (see
 `tatamutasi_pegawai.adapters.siasn.settings`); `--base-url` points every path at one
@@ -209,6 +210,148 @@ def _plain(record: Any) -> Any:
     from tatamutasi_pegawai.adapters.siasn.records import to_jsonable
 
     return to_jsonable(record)
+
+
+@app.command()
+def sync(
+    nips: Annotated[
+        Path | None,
+        typer.Option("--nips", exists=True, dir_okay=False, help="CSV/XLSX with a nip column"),
+    ] = None,
+    resume: Annotated[
+        str | None, typer.Option(help="Resume this job id (after a crash, a restart or a stop)")
+    ] = None,
+    unor: Annotated[
+        bool, typer.Option("--unor/--no-unor", help="Also read ref-unor (handed to formasi)")
+    ] = True,
+    failures: Annotated[
+        Path | None, typer.Option(help="Write the NIPs that failed to this CSV")
+    ] = None,
+    detach: Annotated[
+        bool, typer.Option("--detach", help="Start the job and return; follow it later")
+    ] = False,
+    url: Annotated[
+        str, typer.Option(envvar="TATAMUTASI_PEGAWAI_URL", help="The pegawai service")
+    ] = "http://127.0.0.1:8001",
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="TATAMUTASI_TOKEN", help="Bearer token (default: dev admin token)"),
+    ] = None,
+    data_dir: Annotated[
+        Path, typer.Option(envvar="TATAMUTASI_DATA_DIR", help="Where the development keys live")
+    ] = Path("data"),
+) -> None:
+    """Sync employees from SIASN into the registry: the pegawai service runs it as a
+    background job (progress: done/total/failed, ETA) and writes only what changed. The
+    service reaches SIASN with its PEGAWAI_SIASN_* settings. Exit code 0 when every NIP
+    synced, 2 when some failed (listed, and written to --failures), 1 when the job stopped
+    (resume it with --resume JOB)."""
+    from tatamutasi_cli.import_cmd import _client
+    from tatamutasi_pegawai.adapters.siasn.nip_list import NipFileError, read_nips
+
+    console = Console(stderr=True)
+    if (nips is None) == (resume is None):
+        console.print("[red]Berikan --nips FILE atau --resume JOB (salah satu).[/red]")
+        raise typer.Exit(2)
+    with _client(url, token, data_dir) as client:
+        if nips is not None:
+            try:
+                found = read_nips(nips)
+            except NipFileError as exc:
+                console.print(f"[red]{exc.alasan}[/red] ({exc.reason})")
+                raise typer.Exit(1) from None
+            for p in found.problems[:20]:
+                console.print(f"  baris {p.row}: {p.value!r}: {p.alasan}")
+            if not found.nips:
+                console.print("[red]Tidak ada NIP yang sah di berkas ini.[/red]")
+                raise typer.Exit(1)
+            r = client.post("/siasn/sync", json={"nips": list(found.nips), "unor": unor})
+        else:
+            r = client.post(f"/siasn/sync/{resume}/resume")
+        if r.status_code != 202:
+            body = _problem(r)
+            console.print(f"[red]Ditolak ({r.status_code}):[/red] {body}")
+            raise typer.Exit(1)
+        job = r.json()
+        console.print(f"Pekerjaan sinkronisasi / sync job: {job['id']} ({job['total']} NIP)")
+        if detach:
+            typer.echo(job["id"])
+            return
+        job = _follow(client, job, console)
+        typer.echo(
+            f"SIASN sync {job['id']}: {job['status']}; {job['done']} selesai/done "
+            f"({job['changed']} berubah/changed, {job['unchanged']} tetap/unchanged), "
+            f"{job['failed']} gagal/failed, {job['pending']} belum/pending"
+            + (f"; ref-unor: {job['unor_status']}" if job.get("unor_status") else "")
+        )
+        rows = _job_failures(client, job["id"]) if job["failed"] else []
+        for f in rows[:20]:
+            console.print(f"  {f['nip']}: [{f['kind']}] {f['alasan']}")
+        if rows and failures is not None:
+            with failures.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.DictWriter(
+                    handle, fieldnames=["nip", "kind", "resource", "reason", "alasan"]
+                )
+                writer.writeheader()
+                writer.writerows({k: f.get(k) for k in writer.fieldnames} for f in rows)
+            console.print(f"Laporan kegagalan / failures report: {failures}")
+    if job["status"] != "completed":
+        if job.get("message"):
+            console.print(f"[red]{job['message']}[/red]")
+        console.print(f"Lanjutkan / resume: tatamutasi siasn sync --resume {job['id']}")
+        raise typer.Exit(1)
+    if job["failed"]:
+        raise typer.Exit(2)
+
+
+def _problem(r: Any) -> str:
+    try:
+        body = r.json()
+    except ValueError:
+        return str(r.text[:300])
+    return str(body.get("detail") or body)[:500]
+
+
+def _follow(client: Any, job: dict[str, Any], console: Console) -> dict[str, Any]:
+    """Poll the job until it is no longer queued or running, with a progress bar."""
+    progress = Progress(
+        TextColumn("[bold]SIASN sync[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("gagal/failed: {task.fields[failed]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA {task.fields[eta]}"),
+        console=console,
+    )
+    with progress:
+        task = progress.add_task("sync", total=job["total"], failed=0, eta="-")
+        while True:
+            progress.update(
+                task,
+                completed=job["done"] + job["failed"],
+                failed=job["failed"],
+                eta=f"{job['eta_s']:.0f} s" if job.get("eta_s") is not None else "-",
+            )
+            if job["status"] not in ("queued", "running"):
+                return job
+            time.sleep(1)
+            r = client.get(f"/siasn/sync/{job['id']}")
+            if r.status_code == 200:
+                job = r.json()
+
+
+def _job_failures(client: Any, job_id: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": 1000}
+        if cursor:
+            params["cursor"] = cursor
+        page = client.get(f"/siasn/sync/{job_id}/failures", params=params).json()
+        rows.extend(page["items"])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return rows
 
 
 @app.command("fake-server")

@@ -62,7 +62,6 @@ class MutasiWaiverRecorded(Payload):
     reference: str | None = Field(default=None, max_length=200, description="Letter / SK no.")
 
 
-
 # -- the mutasi workflow (proposal → review → PPK decision → execution) -------------------
 
 ProposalState = Literal[

@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from tatamutasi_audit.adapters.orm import metadata, platform
+from tatamutasi_audit.api import flags as flags_api
 from tatamutasi_audit.api import ledger as ledger_api
 from tatamutasi_audit.api import tiles as tiles_api
 from tatamutasi_audit.api.deps import ledger_keys
@@ -37,7 +38,7 @@ SPEC = ServiceSpec(
     package="tatamutasi_audit",
     metadata=metadata,
     tables=platform,
-    routers=[tiles_api.router, ledger_api.router],
+    routers=[tiles_api.router, ledger_api.router, flags_api.router],
     publishes=[Topic.AUDIT.value],
     consumer=_consumer,
     on_start=[_start_ledger],

@@ -219,7 +219,7 @@ def test_bad_tile_requests_are_problems(
         assert r.json()["detail_en"] and r.json()["detail_id"]
 
 
-BAD_PROOFS = [
+BAD_PROOFS: list[tuple[str, dict[str, Any], str]] = [
     ("/ledger/proofs/inclusion", {"index": 300}, "index"),
     ("/ledger/proofs/inclusion", {"index": 0, "size": 301}, "size"),
     ("/ledger/proofs/inclusion", {"index": 0, "size": 0}, "size"),
@@ -228,7 +228,11 @@ BAD_PROOFS = [
     ("/ledger/proofs/inclusion", {"event_id": "nope"}, "event_id"),
     ("/ledger/proofs/consistency", {"first": 0}, "first"),
     ("/ledger/proofs/consistency", {"first": 200, "second": 100}, "first"),
-    ("/ledger/proofs/consistency", {"first": 1, "second": 301}, "size"),
+    ("/ledger/proofs/consistency", {"first": 1, "second": 301}, "second"),
+    ("/ledger/proofs/consistency", {"first": 1, "second": 0}, "second"),
+    ("/ledger/proofs/consistency", {"first": 301}, "first"),
+    ("/ledger/proofs/inclusion", {"index": 5, "size": 5}, "index"),
+    ("/ledger/proofs/inclusion", {"index": -1}, "index"),
 ]
 
 

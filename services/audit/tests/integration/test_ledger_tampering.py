@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from tatamutasi_audit.adapters.orm import (
     ledger_checkpoints,
     ledger_entries,
+    ledger_index_keys,
+    ledger_mentions,
     ledger_nodes,
     ledger_tree,
 )
@@ -208,6 +210,8 @@ def test_full_rollback_is_an_alarm_for_a_verifier_that_saw_more(
     async def rollback(conn: AsyncConnection) -> None:
         # an administrator removes the last batch everywhere, tree head and checkpoint too
         await conn.execute(sa.delete(E).where(E.c.idx >= 12))
+        for index_table in (ledger_index_keys, ledger_mentions):
+            await conn.execute(sa.delete(index_table).where(index_table.c.idx >= 12))
         n = ledger_nodes
         for level in range(5):
             await conn.execute(sa.delete(n).where(n.c.level == level, n.c.idx >= (12 >> level)))

@@ -1,5 +1,6 @@
 """The demo formasi loader and the `tatamutasi formasi` commands, against the real app."""
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -84,3 +85,32 @@ def test_cli_demo_template_import_summary_export(
     assert r.exit_code == 0 and out.stat().st_size > 0
     denied = cli.invoke(formasi_cmd.app, ["summary"], env={**env, "TATAMUTASI_TOKEN": "x"})
     assert denied.exit_code == 1
+
+
+def test_cli_change_summary_since_and_export_as_of(
+    cli: CliRunner,
+    make_token: Callable[..., str],
+    feed: Callable[..., None],
+    events: Any,
+    tmp_path: Path,
+) -> None:
+    env = {"TATAMUTASI_TOKEN": make_token("admin"), "TATAMUTASI_FORMASI_URL": "http://formasi"}
+    assert cli.invoke(formasi_cmd.app, ["demo"], env=env).exit_code == 0
+    people = list(demo.demo_pegawai())
+    feed(*(events.registered(p.nip, p.unor_id, p.jabatan_id) for p in people))
+    moved = people[0]
+    feed(events.placed(moved.nip, "DEMO-DINKES", "DEMO-J-ANALIS"))
+    r = cli.invoke(formasi_cmd.app, ["change", "--before", "2026-10-15"], env=env)
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("Kekurangan pegawai") and "→" in r.output
+    r = cli.invoke(formasi_cmd.app, ["change", "--before", "2026-10-15", "--json"], env=env)
+    body = json.loads(r.output)
+    assert body["before"] == "2026-10-15" and body["totals_before"]["filled"] == 0
+    assert body["totals_after"]["filled"] == len(people)
+    r = cli.invoke(formasi_cmd.app, ["summary", "--since", "2026-10-15", "--json"], env=env)
+    assert r.exit_code == 0 and json.loads(r.output)["change"]["before"] == "2026-10-15"
+    bad = cli.invoke(formasi_cmd.app, ["change", "--before", "2030-01-01"], env=env)
+    assert bad.exit_code == 1
+    out = tmp_path / "past.xlsx"
+    r = cli.invoke(formasi_cmd.app, ["export", str(out), "--as-of", "2026-10-15"], env=env)
+    assert r.exit_code == 0 and out.stat().st_size > 0

@@ -340,12 +340,34 @@ def test_plan_requests_are_validated_and_roles_enforced(
     assert pemda.post("/plans", json=PLAN, headers=auth_headers("auditor")).status_code == 403
     assert pemda.get("/plans/nope", headers=admin).status_code == 404
     unknown_lock = pemda.post("/plans", json={**PLAN, "locked_posts": ["X/Y"]}, headers=admin)
-    plan_id = unknown_lock.json()["plan_id"]
-    failed = pemda.get(f"/plans/{plan_id}", headers=admin).json()
-    assert failed["status"] == "failed" and failed["error"]["field"].startswith(
-        "options.locked_posts"
+    assert unknown_lock.status_code == 422
+    problem = unknown_lock.json()
+    assert unknown_lock.headers["content-type"].startswith("application/problem+json")
+    assert "locked_posts[0]" in unknown_lock.text and "tidak dikenal" in unknown_lock.text
+    assert problem["status"] == 422
+    ghost = pemda.post(
+        "/plans", json={**PLAN, "locked_employees": ["199901012020011999"]}, headers=admin
     )
-    assert pemda.get(f"/plans/{plan_id}/moves", headers=admin).status_code == 409
+    assert ghost.status_code == 422 and "locked_employees[0]" in ghost.text
+    bad_prio = pemda.post("/plans", json={**PLAN, "priority_posts": ["NOPE/NOPE"]}, headers=admin)
+    assert bad_prio.status_code == 422 and "priority_posts[0]" in bad_prio.text
+    for body in (
+        {**PLAN, "mode": "greedy"},
+        {**PLAN, "max_moves": -1},
+        {"mode": "optimal"},
+        {**PLAN, "weights": {"competence": -1.0}},
+        {**PLAN, "weights": {"competence": 0.0}},
+        {**PLAN, "bup_horizon_months": 999},
+    ):
+        r = pemda.post("/plans", json=body, headers=admin)
+        assert r.status_code == 422, body
+        assert r.headers["content-type"].startswith("application/problem+json")
+    queued = insert_queued_plan(pemda)
+    assert pemda.get(f"/plans/{queued}/moves", headers=admin).status_code == 409
+    assert pemda.get(f"/plans/{queued}/export.xlsx", headers=admin).status_code == 409
+    done = pemda.post("/plans", json=PLAN, headers=admin).json()["plan_id"]
+    assert pemda.get(f"/plans/{done}/diff/{queued}", headers=admin).status_code == 409
+    assert pemda.get(f"/plans/{done}/explanations/{GHOST}", headers=admin).status_code == 404
 
 
 def test_blackout_without_approval_blocks_every_move(
@@ -411,3 +433,190 @@ def test_waivers_refuse_hard_stops_and_other_roles(
     assert pemda.post("/waivers", json=blank, headers=ppk).status_code == 422
     ok = {"nip": YOUNG, "rule_code": "MIN_TENURE_2Y", "reason": "alasan"}
     assert pemda.post("/waivers", json=ok, headers=auth_headers("penilai")).status_code == 403
+
+
+GHOST = "199901012020011999"
+
+
+def insert_queued_plan(client: TestClient) -> str:
+    import sqlalchemy as sa
+
+    from tatamutasi_matching.adapters.orm import plan
+
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    plan_id = str(uuid.uuid4())
+
+    async def insert() -> None:
+        async with runtime.engine.begin() as conn:
+            await conn.execute(
+                sa.insert(plan).values(
+                    plan_id=plan_id,
+                    status="queued",
+                    progress=0,
+                    mode="optimal",
+                    request="{}",
+                    created_by="test",
+                    created_at="2026-01-01T00:00:00+00:00",
+                )
+            )
+
+    assert client.portal is not None
+    client.portal.call(insert)
+    return plan_id
+
+
+def test_priority_post_nobody_can_fill_is_reported_not_silently_dropped(
+    pemda: TestClient, auth_headers: Headers
+) -> None:
+    feed(
+        pemda,
+        "formasi.need_set",
+        {"unit_id": "DINKES", "jabatan_id": "ANALIS", "count": 3, "valid_from": "2026-01-01"},
+    )
+    admin = auth_headers("admin")
+    body = {**PLAN, "priority_posts": ["DINKES/ANALIS"]}
+    plan_id = pemda.post("/plans", json=body, headers=admin).json()["plan_id"]
+    got = pemda.get(f"/plans/{plan_id}", headers=admin).json()
+    assert got["status"] == "done" and got["plan_status"] == "constraints_unmet"
+    (unmet,) = got["unmet"]
+    assert unmet["post"] == "DINKES/ANALIS" and unmet["seats"] == 3 and unmet["filled"] == 1
+    assert "eligible candidate(s) for 3 seat(s)" in unmet["reason"]["en"]
+    assert "kursi" in unmet["reason"]["id"]
+    (event,) = plan_events(pemda)
+    assert event["status"] == "constraints_unmet" and event["unmet_constraints"] == 1
+
+
+def test_plans_and_moves_are_paged_by_cursor_and_filtered(
+    pemda: TestClient, auth_headers: Headers
+) -> None:
+    admin = auth_headers("admin")
+    ids = [
+        pemda.post("/plans", json={**PLAN, "scenario": f"s{k}"}, headers=admin).json()["plan_id"]
+        for k in range(3)
+    ]
+    first = pemda.get("/plans", params={"limit": 2}, headers=auth_headers("auditor")).json()
+    assert len(first["items"]) == 2 and first["next_cursor"]
+    rest = pemda.get(
+        "/plans", params={"limit": 2, "cursor": first["next_cursor"]}, headers=admin
+    ).json()
+    seen = [p["plan_id"] for p in first["items"] + rest["items"]]
+    assert sorted(seen) == sorted(ids) and len(set(seen)) == 3 and rest["next_cursor"] is None
+    assert "result" not in first["items"][0] and first["items"][0]["moves_count"] == 1
+    only = pemda.get("/plans", params={"scenario": "s1"}, headers=admin).json()["items"]
+    assert [p["plan_id"] for p in only] == [ids[1]]
+    assert pemda.get("/plans", params={"status": "failed"}, headers=admin).json()["items"] == []
+    bad = pemda.get("/plans", params={"cursor": "not-a-cursor"}, headers=admin)
+    assert bad.status_code == 400 and "cursor" in bad.text
+    assert pemda.get("/plans", params={"status": "odd"}, headers=admin).status_code == 422
+    moves = f"/plans/{ids[0]}/moves"
+    assert len(pemda.get(moves, params={"unit": "BPKAD"}, headers=admin).json()["moves"]) == 1
+    assert pemda.get(moves, params={"unit": "DINKES"}, headers=admin).json()["moves"] == []
+    (m,) = pemda.get(moves, params={"opd": "BPKAD"}, headers=admin).json()["moves"]
+    assert m["from_opd"] == "BPKAD" and m["to_opd"] == "BPKAD"
+    page = pemda.get(moves, params={"limit": 1}, headers=admin).json()
+    assert len(page["moves"]) == 1 and page["next_cursor"] is None
+    after = pemda.get(moves, params={"cursor": page["moves"][0]["employee"]}, headers=admin)
+    assert after.status_code == 400
+
+
+def test_candidates_are_paged_by_cursor_and_filtered_by_unit(
+    pemda: TestClient, auth_headers: Headers
+) -> None:
+    h = auth_headers("penilai")
+    params = {"post": "BPKAD/KASUBBID-ANGGARAN", "effective": "2026-02-01", "include_blocked": True}
+    full = pemda.get("/candidates", params={**params, "limit": 10}, headers=h).json()
+    pages, cursor = [], None
+    while True:
+        extra = {"cursor": cursor} if cursor else {}
+        body = pemda.get("/candidates", params={**params, "limit": 1, **extra}, headers=h).json()
+        pages += body["candidates"]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert [c["nip"] for c in pages] == [c["nip"] for c in full["candidates"]]
+    assert [c["rank"] for c in pages] == [1, 2, 3] and full["next_cursor"] is None
+    dinkes = pemda.get("/candidates", params={**params, "unit": "DINKES"}, headers=h).json()
+    assert [c["nip"] for c in dinkes["candidates"]] == [HEALTH] and dinkes["total"] == 1
+    bad = pemda.get("/candidates", params={**params, "cursor": "e30"}, headers=h)
+    assert bad.status_code == 400
+
+
+def test_candidates_follow_profile_changes(pemda: TestClient, auth_headers: Headers) -> None:
+    params = {"post": "BPKAD/KASUBBID-ANGGARAN", "effective": "2026-02-01"}
+    h = auth_headers("admin")
+    before = pemda.get("/candidates", params=params, headers=h).json()
+    assert [c["nip"] for c in before["candidates"]] == [FIT]
+    feed(pemda, "pegawai.rank_changed", {"nip": FIT, "golongan_id": "41"})  # above IV.a range
+    after = pemda.get("/candidates", params=params, headers=h).json()
+    assert after["candidates"] == [] and after["total"] == 0
+
+
+def test_training_needs_of_a_unit_map_missing_competencies_to_jenis_diklat(
+    pemda: TestClient, auth_headers: Headers
+) -> None:
+    r = pemda.get(
+        "/training-needs",
+        params={"unit": "BPKAD", "as_of": "2026-02-01"},
+        headers=auth_headers("admin"),
+    )
+    assert r.status_code == 200, r.text
+    (unit,) = r.json()["units"]
+    assert unit["unit"] == "BPKAD" and unit["employees"] == 2
+    by = {(n["jenis_diklat_id"], n["competency"]): n for n in unit["needs"]}
+    assert by[("5", "kerjasama")]["jenis_diklat"] == "Pelatihan Manajerial"
+    assert by[("5", "kerjasama")]["nips"] == [FIT]
+    assert by[("6", "perekatBangsa")]["jenis_diklat"] == "Pelatihan Sosial Kultural"
+    assert ("5", "integritas") not in by  # FIT meets the standard there
+    everyone = pemda.get("/training-needs", headers=auth_headers("ppk")).json()
+    assert [u["unit"] for u in everyone["units"]] == ["BPKAD", "DINKES"]
+    op = auth_headers("operator", units=("DINKES",))
+    assert pemda.get("/training-needs", params={"unit": "BPKAD"}, headers=op).status_code == 403
+    assert pemda.get("/training-needs", params={"unit": "DINKES"}, headers=op).status_code == 200
+    bad = pemda.get("/training-needs", params={"as_of": "kemarin"}, headers=op)
+    assert bad.status_code == 422
+
+
+def test_plan_export_is_a_safe_workbook_for_the_tim_penilai(
+    pemda: TestClient, auth_headers: Headers
+) -> None:
+    import io
+
+    import openpyxl
+
+    register(pemda, FIT, name='=HYPERLINK("http://evil.example","klik")')
+    feed(
+        pemda,
+        "pegawai.performance_recorded",
+        {"nip": FIT, "year": 2025, "predikat": 1},
+    )
+    admin = auth_headers("admin")
+    plan_id = pemda.post("/plans", json=PLAN, headers=admin).json()["plan_id"]
+    r = pemda.get(f"/plans/{plan_id}/export.xlsx", headers=auth_headers("penilai"))
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    wb = openpyxl.load_workbook(io.BytesIO(r.content))
+    assert wb.sheetnames == ["Ringkasan", "Mutasi", "Aturan", "Keadilan", "Kendala"]
+    moves = wb["Mutasi"]
+    header = [c.value for c in moves[3]]
+    row = list(moves[4])
+    nip = row[header.index("NIP")]
+    assert nip.value == FIT and nip.data_type == "s"
+    name = row[header.index("Nama")]
+    assert name.data_type == "s" and name.value.startswith("'=HYPERLINK")
+    assert row[header.index("Ke jabatan")].value == "BPKAD/KASUBBID-ANGGARAN"
+    assert "MIN_TENURE_2Y" in row[header.index("Aturan lulus")].value
+    assert row[header.index("Kandidat lain 1")].value is None  # nobody else is eligible
+    assert all(
+        cell.data_type != "f" for ws in wb.worksheets for line in ws.iter_rows() for cell in line
+    )
+    rules = {r[0].value: r[3].value for r in wb["Aturan"].iter_rows(min_row=4)}
+    assert "Ps. 190(3)" in rules["MIN_TENURE_2Y"]
+    summary = {r[0].value: r[1].value for r in wb["Ringkasan"].iter_rows(min_row=4)}
+    got = pemda.get(f"/plans/{plan_id}", headers=admin).json()
+    assert summary["SHA-256 hasil"] == got["hashes"]["result_sha256"]
+    assert (
+        pemda.get(
+            f"/plans/{plan_id}/export.xlsx", headers=auth_headers("pegawai", sub=FIT)
+        ).status_code
+        == 403
+    )

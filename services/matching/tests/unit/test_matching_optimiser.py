@@ -1,15 +1,25 @@
 """Optimiser core: optimality against brute force, constraints, bad instances, determinism."""
 
+import hashlib
 import itertools
 import json
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tatamutasi_matching.domain.instance import FORMAT, InstanceError, parse_instance
-from tatamutasi_matching.domain.optimiser import dump_result, solve
+from tatamutasi_matching.domain.instance import (
+    FORMAT,
+    InstanceError,
+    canonical_json,
+    from_arrays,
+    instance_sha256,
+    parse_instance,
+    to_raw,
+)
+from tatamutasi_matching.domain.optimiser import dump_result, solve, solve_instance
 
 
 def instance(
@@ -322,3 +332,83 @@ def test_same_input_gives_byte_identical_output_with_provenance() -> None:
     assert prov["solver"]["version"] and prov["optimiser"] == "optimiser/1"
     raw["pairs"][0]["score"] += 1
     assert json.loads(dump_result(solve(raw)))["provenance"]["input_sha256"] != prov["input_sha256"]
+
+
+def _indexed(**changes: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "employees": ["a", "b"],
+        "current": [0, 1],
+        "stay_score": [10, 10],
+        "posts": ["P1", "P2", "P3"],
+        "capacity": [1, 1, 1],
+        "pair_employee": np.array([0, 1]),
+        "pair_post": np.array([1, 2]),
+        "pair_score": np.array([90, 80]),
+        "score_max": 100,
+    }
+    base.update(changes)
+    return base
+
+
+def test_streamed_input_hash_equals_the_hash_of_the_exported_instance_json() -> None:
+    raw = instance(
+        [("a", "P1", 10), ('b\u00e9"x', "P2", 10)],
+        [("P1", 1), ("P2", 1), ("P3", 1)],
+        [("a", "P2", 90), ('b\u00e9"x', "P3", 80), ("a", "P3", 5)],
+        priority_posts=["P3"],
+    )
+    raw["employees"][0]["preferences"] = ["P3", "P1"]
+    raw["pairs"][1]["detail"] = {"rules": {"passed": ["X"]}}
+    raw["meta"] = {"weights": {"competence": 0.3}}
+    inst = parse_instance(raw)
+    exported = to_raw(inst)
+    assert instance_sha256(inst) == hashlib.sha256(canonical_json(exported)).hexdigest()
+    again = parse_instance(json.loads(canonical_json(exported)))
+    assert instance_sha256(again) == instance_sha256(inst)
+    assert solve(exported)["provenance"]["input_sha256"] == instance_sha256(inst)
+    plain = solve_instance(inst)
+    assert plain["provenance"]["input_sha256"] == instance_sha256(inst)
+    assert {k: v for k, v in plain.items() if k != "provenance"} == {
+        k: v for k, v in solve(raw).items() if k != "provenance"
+    }
+
+
+def test_instance_built_from_arrays_equals_the_parsed_one() -> None:
+    inst = from_arrays(**_indexed())
+    raw = to_raw(inst)
+    assert raw["pairs"] == [
+        {"employee": "a", "post": "P2", "score": 90},
+        {"employee": "b", "post": "P3", "score": 80},
+    ]
+    assert instance_sha256(parse_instance(raw)) == instance_sha256(inst)
+    assert solve_instance(inst)["moves_count"] == 2
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"employees": ["b", "a"]}, "employees"),
+        ({"posts": ["P1", "P1", "P3"]}, "posts"),
+        ({"capacity": [1, -1, 1]}, "posts"),
+        ({"current": [0, 7]}, "employees"),
+        ({"stay_score": [10, 101]}, "employees"),
+        ({"pair_score": np.array([90, 101])}, "pairs"),
+        ({"pair_post": np.array([0, 2])}, "pairs"),  # the stay option as a pair
+        ({"pair_employee": np.array([1, 0])}, "pairs"),  # not sorted
+        ({"pair_employee": np.array([0, 5])}, "pairs"),
+        ({"locked_posts": ["P9"]}, "options.locked_posts[0]"),
+        ({"locked_employees": ["zed"]}, "options.locked_employees[0]"),
+        ({"max_moves": -1}, "options.max_moves"),
+    ],
+)
+def test_in_memory_instances_are_validated_too(changes: dict[str, Any], field: str) -> None:
+    with pytest.raises(InstanceError) as err:
+        from_arrays(**_indexed(**changes))
+    assert err.value.field == field and err.value.message_id
+
+
+def test_unknown_mode_is_refused() -> None:
+    raw = instance([("a", "P1", 10)], [("P1", 1)], [])
+    with pytest.raises(InstanceError) as err:
+        solve(raw, "greedy")  # type: ignore[arg-type]
+    assert err.value.field == "mode"

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from tatamutasi_cli.main import app
@@ -80,3 +81,27 @@ def test_unmet_priority_post_exits_3_and_says_why(tmp_path: Path) -> None:
     assert res.exit_code == 3
     assert "unmet priority_post P3" in res.output
     assert json.loads(out.read_text())["status"] == "constraints_unmet"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (
+            lambda r: r["pairs"].append({"employee": "ghost", "post": "P2", "score": 1}),
+            "pairs[2].employee",
+        ),
+        (lambda r: r["pairs"].append({"employee": "a", "post": "P9", "score": 1}), "pairs[2].post"),
+        (lambda r: r["pairs"][0].update(score=5000), "pairs[0].score"),
+        (lambda r: r["employees"][1].update(current_post="P9"), "employees[1].current_post"),
+        (lambda r: r["options"].update(priority_posts=["P9"]), "options.priority_posts[0]"),
+    ],
+)
+def test_unknown_references_and_out_of_range_scores_exit_2(
+    tmp_path: Path, mutate: Any, field: str
+) -> None:
+    path = write(tmp_path)
+    raw = json.loads(path.read_text())
+    mutate(raw)
+    path.write_text(json.dumps(raw))
+    res = runner.invoke(app, ["plan", "solve", str(path)])
+    assert res.exit_code == 2 and field in res.output

@@ -150,3 +150,58 @@ def test_export_has_template_columns_and_reimports(
         "/export/pegawai", params={"format": "csv"}, headers=auth_headers("auditor")
     )
     assert "NIK" not in auditor.text.splitlines()[0] and "1985-03-12" not in auditor.text
+
+
+def test_bulk_import_writes_histories_events_and_pppk_roman_golongan(
+    client: TestClient, auth_headers: Headers
+) -> None:
+    h = auth_headers("admin", sub="bkd-impor")
+    pppk = "200012312024211001,Rina PPPK,P,2000-12-31,Metro,U-C,J-3,ix\n".replace(
+        "211001", "212001"
+    )
+    wrong = "200012312024211003,Dedi PPPK,L,2000-12-31,Metro,U-C,J-3,31\n"
+    r = _upload(client, h, (CSV_OK + pppk + wrong).encode(), "pegawai.csv")
+    assert r.status_code == 422  # type: ignore[attr-defined]
+    errors = r.json()["errors"]  # type: ignore[attr-defined]
+    assert [(e["row"], e["column"]) for e in errors] == [(5, "Golongan")]
+    assert "romawi" in errors[0]["reason"]
+    assert count_rows(client, "pegawai") == 0
+    r = _upload(client, h, (CSV_OK + pppk).encode(), "pegawai.csv")
+    assert r.status_code == 200 and r.json()["imported"] == 3  # type: ignore[attr-defined]
+    registered = {e["subject"]: e for e in events(client, "pegawai.registered")}
+    assert registered["200012312024212001"]["data"]["golongan_id"] == "IX"
+    assert registered["200012312024212001"]["data"]["kind"] == "PPPK"
+    assert {e["actor"] for e in registered.values()} == {"bkd-impor"}
+    assert count_rows(client, "riwayat_jabatan") == 3
+    assert count_rows(client, "riwayat_golongan") == 3
+    assert count_rows(client, "riwayat_status") == 3
+    detail = client.get("/pegawai/198503122010011002", headers=h).json()
+    assert detail["personal"]["birth_place"] == "Metro"
+    again = _upload(client, h, CSV_OK.encode(), "pegawai.csv")
+    reasons = [e["reason"] for e in again.json()["errors"]]  # type: ignore[attr-defined]
+    assert reasons == [
+        "NIP 198503122010011002 sudah terdaftar",
+        "NIP 199001012015032001 sudah terdaftar",
+    ]
+
+
+def test_an_imported_employee_named_in_a_family_record_gets_kinship_facts(
+    client: TestClient, auth_headers: Headers
+) -> None:
+    h = auth_headers("admin")
+    husband = {"nip": "198503122010011002", "name": "Budi", "unor_id": "U-A", "jabatan_id": "J"}
+    assert client.post("/pegawai", json=husband, headers=h).status_code == 201
+    spouse = {"relation": "spouse", "name": "Siti Aminah", "nik": "1871014101900001"}
+    r = client.post(f"/pegawai/{husband['nip']}/keluarga", json=spouse, headers=h)
+    assert r.status_code == 201, r.text
+    before = len(events(client, "pegawai.family_updated"))
+    wife = (
+        "NIP,Nama,NIK,ID Unit Kerja,ID Jabatan\n"
+        "199001012015032001,Siti Aminah,1871014101900001,U-B,J\n"
+    )
+    assert _upload(client, h, wife.encode(), "istri.csv").status_code == 200  # type: ignore[attr-defined]
+    facts = events(client, "pegawai.family_updated")[before:]
+    assert {(e["subject"], e["data"]["relations"][0]["other_nip"]) for e in facts} == {
+        ("199001012015032001", husband["nip"]),
+        (husband["nip"], "199001012015032001"),
+    }

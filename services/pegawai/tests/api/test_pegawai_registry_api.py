@@ -80,10 +80,17 @@ def test_pppk_ni_checks_year_only(client: TestClient, auth_headers: Headers) -> 
     body = register(client, h, ok)
     assert body["kind"] == "PPPK"
     r = client.post(f"/pegawai/{NIP_PPPK}/golongan", json={"golongan_id": "31"}, headers=h)
-    assert r.status_code == 422 and field_codes(r) == {"golongan_id": "golongan_pns_only"}
+    assert r.status_code == 422 and field_codes(r) == {"golongan_id": "golongan_pppk"}
+    r = client.post(f"/pegawai/{NIP_PPPK}/golongan", json={"golongan_id": "ix"}, headers=h)
+    assert r.status_code == 201, r.text
+    assert client.get(f"/pegawai/{NIP_PPPK}", headers=h).json()["golongan_id"] == "IX"
     other = {**ok, "nip": "200012312024211003", "golongan_id": "31"}
     r = client.post("/pegawai", json=other, headers=h)
-    assert r.status_code == 422 and field_codes(r) == {"golongan_id": "golongan_pns_only"}
+    assert r.status_code == 422 and field_codes(r) == {"golongan_id": "golongan_pppk"}
+    roman = register(client, h, {**other, "golongan_id": "VII"})
+    assert roman["golongan_id"] == "VII"
+    r = client.post("/pegawai", json={**full_body(), "golongan_id": "IX"}, headers=h)
+    assert r.status_code == 422 and field_codes(r) == {"golongan_id": "unknown_golongan"}
     wrong = {**ok, "nip": "200012312024211002", "tmt_cpns": "2023-07-01"}
     r = client.post("/pegawai", json=wrong, headers=h)
     assert r.status_code == 422 and field_codes(r) == {"tmt_cpns": "nip_tmt_mismatch"}

@@ -260,7 +260,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         for hook in spec.on_start:
             result = hook(runtime)
             if asyncio.iscoroutine(result):
-                await result
+                result = await result
+            if isinstance(result, asyncio.Task):  # a background task: cancelled at stop
+                tasks.append(result)
         log.info("service started", version=spec.version)
         try:
             yield

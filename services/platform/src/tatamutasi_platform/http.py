@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import IntegrityError
+from starlette.datastructures import UploadFile
 
 from tatamutasi_platform.auth import AuthError, Principal
 from tatamutasi_platform.clock import as_utc, utcnow
@@ -142,8 +143,40 @@ async def _request_hash(request: Request) -> str:
     h = hashlib.sha256()
     h.update(request.method.encode())
     h.update(request.url.path.encode())
-    h.update(await request.body())
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        h.update((await form_digest(request)).encode())
+    else:
+        h.update(await request.body())
     return h.hexdigest()
+
+
+async def form_digest(request: Request) -> str:
+    """SHA-256 of a multipart form by its fields and file contents, not its raw bytes: a
+    client's retry draws a new boundary, and the form parser has already consumed the stream
+    (Starlette caches the parsed form on the request). An endpoint that closes the form's files
+    before `idempotent` runs calls this first; the digest is kept on the request."""
+    cached: str | None = getattr(request.state, "form_sha256", None)
+    if cached is None:
+        h = hashlib.sha256()
+        await _hash_form(h, request)
+        cached = request.state.form_sha256 = h.hexdigest()
+    return cached
+
+
+async def _hash_form(h: Any, request: Request) -> None:
+    form = await request.form()
+    for name, value in form.multi_items():
+        h.update(name.encode() + b"\0")
+        if isinstance(value, UploadFile):
+            h.update((value.filename or "").encode() + b"\0")
+            position = value.file.tell()
+            value.file.seek(0)
+            while chunk := value.file.read(1 << 20):
+                h.update(chunk)
+            value.file.seek(position)
+        else:
+            h.update(value.encode())
+        h.update(b"\1")
 
 
 def _key_problem(en: str, id_: str) -> Problem:

@@ -2,19 +2,32 @@
 auditor, integration, admin; read-only). JSON companions of the tlog-tiles API."""
 
 import base64
-from typing import Annotated, Any
+import io
+import zipfile
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 
-from tatamutasi_audit.api.deps import KeysDep, PersonReader, Reader, bad_query
-from tatamutasi_audit.ledger import merkle
+from tatamutasi_audit.api.deps import (
+    KeysDep,
+    PersonReader,
+    Reader,
+    bad_query,
+    corrupt_as_problem,
+)
+from tatamutasi_audit.ledger import export, merkle
 from tatamutasi_audit.ledger.entries import NIP
+from tatamutasi_audit.ledger.note import Checkpoint
 from tatamutasi_audit.service import ledger
 from tatamutasi_audit.service.consumer import completeness_status
 from tatamutasi_contracts.envelope import format_time
-from tatamutasi_platform.http import RuntimeDep
+from tatamutasi_platform.clock import utcnow
+from tatamutasi_platform.http import RuntimeDep, decode_cursor, encode_cursor
 from tatamutasi_platform.problems import Problem
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
@@ -37,11 +50,17 @@ class EntryOut(BaseModel):
     entry_b64: str = Field(description="The exact entry bytes (RFC 8785 JSON), base64")
     leaf_hash: str = Field(description="SHA-256(0x00 || entry), base64 (RFC 9162 leaf hash)")
     appended_at: str
+    proof_url: str = Field(
+        description="Inclusion proof of this entry against the latest signed checkpoint"
+    )
 
 
 class EntryPage(BaseModel):
     items: list[EntryOut]
     next_after: int | None = Field(description="Pass as `after` for the next page")
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page (None: last page)"
+    )
 
 
 class InclusionOut(BaseModel):
@@ -92,6 +111,27 @@ class PseudonymOut(BaseModel):
     entries: int = Field(description="How many entries mention it")
 
 
+def _bad_nip(location: str) -> Problem:
+    return Problem(
+        422,
+        "validation-error",
+        "Unprocessable Content",
+        "A NIP has 18 digits",
+        "NIP terdiri atas 18 digit",
+        extra={
+            "errors": [
+                {
+                    "field": "nip",
+                    "location": location,
+                    "code": "pattern",
+                    "message_en": "A NIP has 18 digits",
+                    "message_id": "NIP terdiri atas 18 digit",
+                }
+            ]
+        },
+    )
+
+
 def entry_out(e: ledger.LedgerEntry) -> EntryOut:
     return EntryOut(
         index=e.index,
@@ -106,26 +146,86 @@ def entry_out(e: ledger.LedgerEntry) -> EntryOut:
         entry_b64=b64(e.entry),
         leaf_hash=b64(merkle.leaf_hash(e.entry)),
         appended_at=e.appended_at.isoformat(),
+        proof_url=f"/ledger/proofs/inclusion?index={e.index}",
     )
 
 
-@router.get("/entries", response_model=EntryPage, summary="Ledger entries in index order")
-async def list_entries(
-    runtime: RuntimeDep,
-    _p: Reader,
-    after: Annotated[int, Query(ge=-1, description="Last index already seen (-1: start)")] = -1,
-    before: Annotated[int | None, Query(ge=0, description="Stop before this index")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+PERSON_ROLES = ("auditor", "admin")
+
+
+def _forbidden_person_lookup(field: str) -> Problem:
+    return Problem(
+        403,
+        "forbidden-role",
+        "Forbidden",
+        f"Looking up a person by NIP ({field}) is for the auditor role",
+        f"Pencarian orang berdasarkan NIP ({field}) hanya untuk peran auditor",
+        extra={"required_roles": list(PERSON_ROLES), "field": field},
+    )
+
+
+@dataclass(frozen=True)
+class EntryFilters:
+    """What an auditor query selects (shared by the entry list and the exports)."""
+
+    event_type: str | None = None
+    source: str | None = None
+    pseudonym: str | None = None
+    actor: str | None = None
+    subject: str | None = None
+    time_from: str | None = None
+    time_to: str | None = None
+    keys: dict[str, str] = dc_field(default_factory=dict)
+
+    def describe(self) -> dict[str, str]:
+        """The filters as given (pseudonyms, never NIPs), for export manifests."""
+        out = {
+            "type": self.event_type,
+            "source": self.source,
+            "pseudonym": self.pseudonym,
+            "actor": self.actor,
+            "subject": self.subject,
+            "time_from": self.time_from,
+            "time_to": self.time_to,
+            **self.keys,
+        }
+        return {k: v for k, v in out.items() if v is not None}
+
+
+def entry_filters(
+    principal: Reader,
+    keys: KeysDep,
     type: Annotated[str | None, Query(max_length=100, description="Event type")] = None,
     source: Annotated[str | None, Query(max_length=200, description="Producer")] = None,
+    nip: Annotated[
+        str | None,
+        Query(
+            description="Entries about this person (NIP or NI PPPK), through the pseudonym "
+            "index: auditor and admin only"
+        ),
+    ] = None,
     pseudonym: Annotated[
         str | None, Query(max_length=64, description="Entries that mention this pseudonym")
     ] = None,
     actor: Annotated[
-        str | None, Query(max_length=200, description="Who caused it (as recorded)")
+        str | None,
+        Query(max_length=200, description="Who caused it (as recorded; a NIP is looked up)"),
     ] = None,
     subject: Annotated[
-        str | None, Query(max_length=200, description="Aggregate id (as recorded)")
+        str | None,
+        Query(max_length=200, description="Aggregate id (as recorded; a NIP is looked up)"),
+    ] = None,
+    unit: Annotated[
+        str | None, Query(max_length=200, description="Entries about this unit (unor_id)")
+    ] = None,
+    round: Annotated[
+        str | None, Query(max_length=200, description="Entries of this mutasi round (round_id)")
+    ] = None,
+    flag: Annotated[
+        str | None, Query(max_length=200, description="Entries about this red flag (flag_id)")
+    ] = None,
+    proposal: Annotated[
+        str | None, Query(max_length=200, description="Entries about this proposal")
     ] = None,
     time_from: Annotated[
         AwareDatetime | None, Query(description="Events that happened at or after this")
@@ -133,26 +233,191 @@ async def list_entries(
     time_to: Annotated[
         AwareDatetime | None, Query(description="Events that happened before this")
     ] = None,
+) -> EntryFilters:
+    may_see_people = principal.has_any(PERSON_ROLES)
+
+    def person(field: str, value: str | None) -> str | None:
+        if value is None or not NIP.match(value):
+            return value
+        if not may_see_people:
+            raise _forbidden_person_lookup(field)
+        return keys.pseudonymiser.nip(value)
+
+    if nip is not None:
+        if not NIP.match(nip):
+            raise _bad_nip("query")
+        if not may_see_people:
+            raise _forbidden_person_lookup("nip")
+        wanted = keys.pseudonymiser.nip(nip)
+        if pseudonym is not None and pseudonym != wanted:
+            raise bad_query(
+                "pseudonym",
+                "nip and pseudonym name different people",
+                "nip dan pseudonym menunjuk orang yang berbeda",
+            )
+        pseudonym = wanted
+    found = {"unit": unit, "round": round, "flag": flag, "proposal": proposal}
+    return EntryFilters(
+        event_type=type,
+        source=source,
+        pseudonym=pseudonym,
+        actor=person("actor", actor),
+        subject=person("subject", subject),
+        time_from=format_time(time_from) if time_from else None,
+        time_to=format_time(time_to) if time_to else None,
+        keys={k: v for k, v in found.items() if v is not None},
+    )
+
+
+Filters = Annotated[EntryFilters, Depends(entry_filters)]
+
+
+async def select_entries(
+    conn: Any, f: EntryFilters, *, after: int, limit: int, before: int | None = None
+) -> list[ledger.LedgerEntry]:
+    return await ledger.entries(
+        conn,
+        after=after,
+        before=before,
+        limit=limit,
+        event_type=f.event_type,
+        source=f.source,
+        pseudonym=f.pseudonym,
+        actor=f.actor,
+        subject=f.subject,
+        time_from=f.time_from,
+        time_to=f.time_to,
+        keys=f.keys,
+    )
+
+
+@router.get(
+    "/entries",
+    response_model=EntryPage,
+    summary="Ledger entries in index order (auditor queries); each with its proof link",
+)
+async def list_entries(
+    runtime: RuntimeDep,
+    filters: Filters,
+    after: Annotated[int, Query(ge=-1, description="Last index already seen (-1: start)")] = -1,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="`next_cursor` of the previous page")
+    ] = None,
+    before: Annotated[int | None, Query(ge=0, description="Stop before this index")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EntryPage:
+    decoded = decode_cursor(cursor, 1)
+    if decoded is not None:
+        if type(decoded[0]) is not int or decoded[0] < -1:
+            raise bad_query(
+                "cursor",
+                "The cursor is not one this service issued",
+                "Kursor tidak dikenali; gunakan kursor dari halaman sebelumnya",
+                status=400,
+                problem_type="invalid-cursor",
+            )
+        after = max(after, int(decoded[0]))
     async with runtime.engine.connect() as conn:
-        rows = await ledger.entries(
-            conn,
-            after=after,
-            before=before,
-            limit=limit,
-            event_type=type,
-            source=source,
-            pseudonym=pseudonym,
-            actor=actor,
-            subject=subject,
-            time_from=format_time(time_from) if time_from else None,
-            time_to=format_time(time_to) if time_to else None,
-        )
+        rows = await select_entries(conn, filters, after=after, before=before, limit=limit)
     items = [entry_out(e) for e in rows]
-    return EntryPage(items=items, next_after=items[-1].index if len(items) == limit else None)
+    more = len(items) == limit
+    return EntryPage(
+        items=items,
+        next_after=items[-1].index if more else None,
+        next_cursor=encode_cursor([items[-1].index]) if more else None,
+    )
 
 
-async def _size(conn: Any, size: int | None, field: str) -> tuple[int, bytes, str | None]:
+EXPORT_MAX = 100_000
+
+
+@router.get(
+    "/export",
+    summary="Export entries (CSV or JSONL) with a manifest that proves every one of them",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/zip": {}},
+            "description": "A zip with manifest.json (signed checkpoint, query, multi-inclusion "
+            "proof) and entries.jsonl or entries.csv; verify with `tatamutasi audit verify "
+            "--export DIR`",
+        }
+    },
+)
+async def export_entries(
+    runtime: RuntimeDep,
+    filters: Filters,
+    format: Annotated[Literal["jsonl", "csv"], Query(description="Entries file format")] = "jsonl",
+    after: Annotated[int, Query(ge=-1, description="Export entries after this index")] = -1,
+    before: Annotated[int | None, Query(ge=0, description="Stop before this index")] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=EXPORT_MAX, description="At most this many entries")
+    ] = 10_000,
+) -> Response:
+    with corrupt_as_problem():
+        async with runtime.engine.connect() as conn:
+            head = await ledger.head(conn)
+            if head.note is None:
+                raise Problem(
+                    404,
+                    "no-checkpoint",
+                    "Not Found",
+                    "The log has not published a checkpoint yet",
+                    "Log belum menerbitkan checkpoint",
+                )
+            stop = head.size if before is None else min(before, head.size)
+            rows = await select_entries(conn, filters, after=after, before=stop, limit=limit + 1)
+            more = len(rows) > limit
+            rows = rows[:limit]
+            proof = await ledger.multi_inclusion_proof(conn, [r.index for r in rows], head.size)
+    query: dict[str, Any] = {**filters.describe(), "after": after, "limit": limit}
+    if before is not None:
+        query["before"] = before
+    files = export.build_export(
+        [
+            export.ExportRow(
+                r.index,
+                r.event_id,
+                r.source,
+                r.sequence,
+                r.type,
+                r.subject,
+                r.time,
+                r.actor,
+                r.entry,
+            )
+            for r in rows
+        ],
+        fmt=format,
+        checkpoint_note=head.note,
+        checkpoint=Checkpoint(_origin(head.note), head.size, head.root),
+        proof=proof,
+        query=query,
+        complete=not more,
+        next_after=rows[-1].index if more else None,
+        created_at=utcnow(),
+    )
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return Response(
+        buf.getvalue(),
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="ledger-export-{head.size}.zip"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _origin(note: str) -> str:
+    return note.split("\n", 1)[0]
+
+
+async def _size(
+    conn: Any, size: int | None, field: str, size_field: str = "size"
+) -> tuple[int, bytes, str | None]:
     head = await ledger.head(conn)
     if head.size == 0:
         raise bad_query(
@@ -164,7 +429,7 @@ async def _size(conn: Any, size: int | None, field: str) -> tuple[int, bytes, st
         return head.size, head.root, head.note
     if not 1 <= size <= head.size:
         raise bad_query(
-            "size",
+            size_field,
             f"Tree size must be 1..{head.size}",
             f"Ukuran pohon harus 1..{head.size}",
         )
@@ -191,28 +456,31 @@ async def inclusion_proof(
         raise bad_query(
             "index", "Give exactly one of index or event_id", "Isi tepat satu: index atau event_id"
         )
-    async with runtime.engine.connect() as conn:
-        tree_size, root, note = await _size(conn, size, "index")
-        if event_id is not None:
-            found = await ledger.entry_by_event_id(conn, event_id)
-            if found is None:
+    with corrupt_as_problem():
+        async with runtime.engine.connect() as conn:
+            tree_size, root, note = await _size(conn, size, "index")
+            if event_id is not None:
+                found = await ledger.entry_by_event_id(conn, event_id)
+                if found is None:
+                    raise bad_query(
+                        "event_id",
+                        f"No ledger entry for event {event_id!r}",
+                        f"Tidak ada entri ledger untuk event {event_id!r}",
+                        status=404,
+                    )
+                index = found.index
+            assert index is not None
+            if index >= tree_size:
                 raise bad_query(
-                    "event_id",
-                    f"No ledger entry for event {event_id!r}",
-                    f"Tidak ada entri ledger untuk event {event_id!r}",
-                    status=404,
+                    "index",
+                    f"Index {index} is not below the tree size {tree_size}",
+                    f"Indeks {index} tidak lebih kecil dari ukuran pohon {tree_size}",
                 )
-            index = found.index
-        assert index is not None
-        if index >= tree_size:
-            raise bad_query(
-                "index",
-                f"Index {index} is not below the tree size {tree_size}",
-                f"Indeks {index} tidak lebih kecil dari ukuran pohon {tree_size}",
-            )
-        page = await ledger.entries(conn, after=index - 1, limit=1)
-        proof = await ledger.inclusion_proof(conn, index, tree_size)
-    entry = entry_out(page[0])
+            found = await ledger.entry_at(conn, index)
+            if found is None:
+                raise ledger.LedgerCorrupt(f"entry {index} is missing from storage")
+            proof = await ledger.inclusion_proof(conn, index, tree_size)
+    entry = entry_out(found)
     return InclusionOut(
         index=index,
         tree_size=tree_size,
@@ -237,16 +505,16 @@ async def consistency_proof(
         int | None, Query(ge=0, description="The newer tree size (default: latest)")
     ] = None,
 ) -> ConsistencyOut:
-    async with runtime.engine.connect() as conn:
-        size2, root2, _ = await _size(conn, second, "second")
-        if not 1 <= first <= size2:
-            raise bad_query(
-                "first",
-                f"The older size must be 1..{size2}",
-                f"Ukuran lama harus 1..{size2}",
-            )
-        root1 = await ledger.root_at(conn, first)
-        proof = await ledger.consistency_proof(conn, first, size2)
+    with corrupt_as_problem():
+        async with runtime.engine.connect() as conn:
+            size2, root2, _ = await _size(conn, second, "second", "second")
+            if not 1 <= first <= size2:
+                raise bad_query(
+                    "first",
+                    f"The older size must be 1..{size2}",
+                    f"Ukuran lama harus 1..{size2}",
+                )
+            root1, proof = await ledger.old_root_and_consistency_proof(conn, first, size2)
     return ConsistencyOut(
         first=first,
         second=size2,
@@ -305,24 +573,7 @@ async def pseudonym_of(
     nip: Annotated[str, Path(description="NIP or NI PPPK, 18 digits")],
 ) -> PseudonymOut:
     if not NIP.match(nip):
-        raise Problem(
-            422,
-            "validation-error",
-            "Unprocessable Content",
-            "A NIP has 18 digits",
-            "NIP terdiri atas 18 digit",
-            extra={
-                "errors": [
-                    {
-                        "field": "nip",
-                        "location": "path",
-                        "code": "pattern",
-                        "message_en": "A NIP has 18 digits",
-                        "message_id": "NIP terdiri atas 18 digit",
-                    }
-                ]
-            },
-        )
+        raise _bad_nip("path")
     pseudonym = keys.pseudonymiser.nip(nip)
     async with runtime.engine.connect() as conn:
         count = await ledger.mention_count(conn, pseudonym)

@@ -147,6 +147,17 @@ def _fetch_ranges(ranges: Sequence[tuple[int, int]], read: ReadNodes) -> list[by
     return [fold_right([got[n] for n in plan]) for plan in plans]
 
 
+def range_hashes(ranges: Sequence[tuple[int, int]], read: ReadNodes) -> list[bytes]:
+    """Hashes of RFC 9162 subtrees given as leaf ranges [begin, end) (each a subtree of the
+    tree's recursive split, e.g. from a proof), from stored perfect nodes."""
+    return _fetch_ranges(ranges, read)
+
+
+def range_node_ids(ranges: Sequence[tuple[int, int]]) -> list[NodeID]:
+    """The stored nodes `range_hashes` reads."""
+    return _node_ids(ranges)
+
+
 def inclusion_proof(index: int, size: int, read: ReadNodes) -> list[bytes]:
     if not 0 <= index < size:
         raise ProofError(f"index {index} is not below tree size {size}")

@@ -11,7 +11,7 @@ import structlog
 from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tatamutasi_audit.service import completeness, ledger
+from tatamutasi_audit.service import completeness, integrity, ledger
 from tatamutasi_audit.service.keys import LedgerKeys
 from tatamutasi_audit.service.rejections import record_rejections
 from tatamutasi_audit.settings import AuditSettings
@@ -65,6 +65,7 @@ class LedgerConsumer(IdempotentConsumer):
 
     async def _append(self, conn: AsyncConnection, events: Sequence[Event]) -> None:
         await ledger.append(conn, events, self._keys)
+        await integrity.on_appended(self._runtime, conn, events)  # red flags (issue #9)
 
     async def _append_one(self, conn: AsyncConnection, event: Event) -> None:
         await ledger.append(conn, [event], self._keys)

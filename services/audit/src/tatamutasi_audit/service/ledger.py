@@ -5,6 +5,7 @@ Appends read only the old tree's compact range (<= log2 n hashes) and write each
 once; proofs read O(log n) node hashes. The tree math lives in `tatamutasi_audit.ledger`."""
 
 import bisect
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,12 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from tatamutasi_audit.adapters.orm import (
     ledger_checkpoints,
     ledger_entries,
+    ledger_index_keys,
     ledger_mentions,
     ledger_nodes,
     ledger_tree,
 )
-from tatamutasi_audit.ledger import merkle
+from tatamutasi_audit.ledger import export, merkle
 from tatamutasi_audit.ledger.entries import entry_bytes
+from tatamutasi_audit.ledger.index_keys import EntryFacts, facts_of_entry, index_keys
 from tatamutasi_audit.ledger.note import Checkpoint, NoteError, open_checkpoint, sign_checkpoint
 from tatamutasi_audit.ledger.tiles import MAX_ENTRY_SIZE, TileRef, encode_bundle, tile_node_range
 from tatamutasi_audit.service import completeness
@@ -62,11 +65,25 @@ async def _lock_tree(conn: AsyncConnection) -> tuple[int, bytes]:
     return int(head.size), bytes(head.root)
 
 
+_PG_NODES = sa.text(
+    "SELECT n.level, n.idx, n.hash FROM ledger_nodes AS n "
+    "JOIN unnest(CAST(:levels AS smallint[]), CAST(:idxs AS bigint[])) AS w(level, idx) "
+    "ON n.level = w.level AND n.idx = w.idx"
+)
+
+
 async def _select_nodes(
     conn: AsyncConnection, ids: Sequence[merkle.NodeID]
 ) -> dict[merkle.NodeID, bytes]:
-    """One query, `(level = l AND idx IN (...)) OR ...`: each term uses the primary key on
-    SQLite and PostgreSQL alike (a row-value IN does not, on SQLite)."""
+    """One query. PostgreSQL: a join with two arrays, one statement text whatever the
+    count (prepared once per connection, primary-key lookups). SQLite:
+    `(level = l AND idx IN (...)) OR ...`, each term on the primary key (a row-value IN
+    does not use it on SQLite)."""
+    if conn.dialect.name == "postgresql":
+        rows = await conn.execute(
+            _PG_NODES, {"levels": [lv for lv, _ in ids], "idxs": [ix for _, ix in ids]}
+        )
+        return {(int(r.level), int(r.idx)): bytes(r.hash) for r in rows}
     by_level: dict[int, list[int]] = {}
     for level, idx in ids:
         by_level.setdefault(level, []).append(idx)
@@ -86,6 +103,34 @@ async def read_nodes(conn: AsyncConnection, ids: Sequence[merkle.NodeID]) -> lis
     if missing:
         raise LedgerCorrupt(f"tree nodes missing from storage: {missing[:5]}")
     return [got[i] for i in ids]
+
+
+async def _write_rows(
+    conn: AsyncConnection, table: sa.Table, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Insert many rows in the caller's transaction: `COPY` on PostgreSQL (asyncpg; several
+    times faster than an executemany INSERT), `executemany` elsewhere. Errors come back as
+    SQLAlchemy's, so the consumer still retries an outage and refuses a bad batch."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        await conn.execute(table.insert(), list(rows))
+        return
+    import asyncpg
+
+    columns = list(rows[0])
+    pick = operator.itemgetter(*columns)
+    records = [pick(r) for r in rows] if len(columns) > 1 else [(pick(r),) for r in rows]
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None
+    try:
+        await driver.copy_records_to_table(table.name, records=records, columns=columns)
+    except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError) as exc:
+        raise sa.exc.OperationalError(f"COPY {table.name}", None, exc) from exc
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        raise sa.exc.IntegrityError(f"COPY {table.name}", None, exc) from exc
+    except asyncpg.PostgresError as exc:
+        raise sa.exc.DBAPIError(f"COPY {table.name}", None, exc) from exc
 
 
 def _reader(known: dict[merkle.NodeID, bytes]) -> merkle.ReadNodes:
@@ -120,9 +165,11 @@ async def append(
     now = utcnow()
     rows: list[dict[str, Any]] = []
     mentions: list[dict[str, Any]] = []
+    keyed: list[dict[str, Any]] = []
     leaves: list[bytes] = []
     for offset, ev in enumerate(fresh):
         index = size + offset
+        # `mentioned`: every pseudonym in the entry (what the self-check recomputes)
         pseudo, mentioned = keys.pseudonymiser.envelope(orjson.loads(ev.raw))
         entry = entry_bytes(pseudo)
         if len(entry) > MAX_ENTRY_SIZE:
@@ -145,18 +192,19 @@ async def append(
             }
         )
         mentions += [{"pseudonym": p, "idx": index} for p in sorted(mentioned)]
+        keyed += [{"kind": k, "value": v, "idx": index} for k, v in sorted(index_keys(pseudo))]
         leaves.append(merkle.leaf_hash(entry))
     border = merkle.range_nodes(0, size)
     known = dict(zip(border, await read_nodes(conn, border), strict=True))
     new = merkle.new_nodes(size, leaves, _reader(known))
     new_size = size + len(fresh)
     new_root = merkle.root(new_size, _reader({**known, **new}))
-    await conn.execute(ledger_entries.insert(), rows)
-    await conn.execute(
-        ledger_nodes.insert(), [{"level": lv, "idx": ix, "hash": h} for (lv, ix), h in new.items()]
+    await _write_rows(conn, ledger_entries, rows)
+    await _write_rows(
+        conn, ledger_nodes, [{"level": lv, "idx": ix, "hash": h} for (lv, ix), h in new.items()]
     )
-    if mentions:
-        await conn.execute(ledger_mentions.insert(), mentions)
+    await _write_rows(conn, ledger_mentions, mentions)
+    await _write_rows(conn, ledger_index_keys, keyed)
     note = sign_checkpoint(Checkpoint(keys.origin, new_size, new_root), keys.signer)
     await conn.execute(
         ledger_checkpoints.insert().values(size=new_size, root=new_root, note=note, created_at=now)
@@ -209,6 +257,30 @@ async def consistency_proof(conn: AsyncConnection, size1: int, size2: int) -> li
     ids = merkle.consistency_node_ids(size1, size2)
     known = dict(zip(ids, await read_nodes(conn, ids), strict=True))
     return merkle.consistency_proof(size1, size2, _reader(known))
+
+
+async def multi_inclusion_proof(
+    conn: AsyncConnection, indices: Sequence[int], size: int
+) -> list[bytes]:
+    """The export proof of the entries at `indices` in the tree of `size`
+    (`ledger.export.proof_ranges`): O(k log n) stored hashes for k entries."""
+    ranges = export.proof_ranges(indices, size)
+    ids = merkle.range_node_ids(ranges)
+    known = dict(zip(ids, await read_nodes(conn, ids), strict=True))
+    return merkle.range_hashes(ranges, _reader(known))
+
+
+async def old_root_and_consistency_proof(
+    conn: AsyncConnection, size1: int, size2: int
+) -> tuple[bytes, list[bytes]]:
+    """The root of the tree of `size1` and its consistency proof to `size2`, from one read
+    of the stored nodes both need."""
+    border = merkle.range_nodes(0, size1)
+    ids = list(dict.fromkeys([*border, *merkle.consistency_node_ids(size1, size2)]))
+    known = dict(zip(ids, await read_nodes(conn, ids), strict=True))
+    return merkle.fold_right([known[i] for i in border]), merkle.consistency_proof(
+        size1, size2, _reader(known)
+    )
 
 
 async def hash_tile(conn: AsyncConnection, ref: TileRef) -> bytes:
@@ -283,9 +355,11 @@ async def entries(
     subject: str | None = None,
     time_from: str | None = None,
     time_to: str | None = None,
+    keys: dict[str, str] | None = None,
 ) -> list[LedgerEntry]:
     """Entries in index order after `after`; `time_from`/`time_to` are RFC 3339 UTC texts
-    as `format_time` writes them (so they compare as text), `time_to` exclusive."""
+    as `format_time` writes them (so they compare as text), `time_to` exclusive; `keys`:
+    index keys the entry must have (kind -> value, kinds of `ledger.index_keys`)."""
     t = ledger_entries
     stmt = sa.select(t).where(t.c.idx > after).order_by(t.c.idx).limit(limit)
     if before is not None:
@@ -305,7 +379,18 @@ async def entries(
     if pseudonym:
         m = ledger_mentions
         stmt = stmt.where(t.c.idx.in_(sa.select(m.c.idx).where(m.c.pseudonym == pseudonym)))
+    k = ledger_index_keys
+    for kind, value in sorted((keys or {}).items()):
+        stmt = stmt.where(
+            t.c.idx.in_(sa.select(k.c.idx).where(k.c.kind == kind, k.c.value == value))
+        )
     return [_entry(r) for r in (await conn.execute(stmt)).all()]
+
+
+async def entry_at(conn: AsyncConnection, index: int) -> LedgerEntry | None:
+    t = ledger_entries
+    row = (await conn.execute(sa.select(t).where(t.c.idx == index))).first()
+    return _entry(row) if row is not None else None
 
 
 async def entry_by_event_id(conn: AsyncConnection, event_id: str) -> LedgerEntry | None:
@@ -373,10 +458,7 @@ async def verify(
     while True:
         rows = (
             await conn.execute(
-                sa.select(t.c.idx, t.c.entry)
-                .where(t.c.idx >= expected)
-                .order_by(t.c.idx)
-                .limit(batch)
+                sa.select(t).where(t.c.idx >= expected).order_by(t.c.idx).limit(batch)
             )
         ).all()
         if not rows:
@@ -391,6 +473,7 @@ async def verify(
         start = expected - len(hashes)
         if not hashes:
             break
+        await _compare_query_rows(conn, rows[: len(hashes)], report)
         new = merkle.new_nodes(start, hashes, _reader(border))
         await _compare_nodes(conn, new, report)
         known = {**border, **new}
@@ -406,6 +489,18 @@ async def verify(
         report.bad(f"entries {expected}..{size - 1} are missing", expected)
     elif expected == size and merkle.root(expected, _reader(border)) != root:
         report.bad("the entries do not give the stored root")
+    for table in (ledger_index_keys, ledger_mentions):
+        stray = (
+            await conn.execute(
+                sa.select(table.c.idx)
+                .distinct()
+                .where(sa.or_(table.c.idx >= expected, table.c.idx < 0))
+                .order_by(table.c.idx)
+                .limit(5)
+            )
+        ).scalars()
+        for index in stray:
+            report.bad(f"index rows point at entry {index}, which is not stored", int(index))
     beyond = (
         await conn.execute(sa.select(sa.func.count()).select_from(t).where(t.c.idx >= size))
     ).scalar_one()
@@ -418,6 +513,47 @@ async def verify(
     if n_nodes != want_nodes:
         report.bad(f"{n_nodes} node hashes stored, a tree of {size} has {want_nodes}")
     return report
+
+
+_COLUMNS = ("event_id", "source", "sequence", "type", "subject", "time", "actor")
+
+
+async def _compare_query_rows(
+    conn: AsyncConnection, rows: Sequence[Any], report: Verification
+) -> None:
+    """The query columns and index rows (units, rounds, flags, proposals, pseudonyms) of
+    entries [first, last] must be what their entry bytes say: an edited or deleted index
+    row would hide an entry from an auditor's query without touching the tree."""
+    first, last = int(rows[0].idx), int(rows[-1].idx)
+    k, m = ledger_index_keys, ledger_mentions
+    stored_keys: dict[int, set[tuple[str, str]]] = {}
+    for r in await conn.execute(
+        sa.select(k.c.idx, k.c.kind, k.c.value).where(k.c.idx >= first, k.c.idx <= last)
+    ):
+        stored_keys.setdefault(int(r.idx), set()).add((r.kind, r.value))
+    stored_mentions: dict[int, set[str]] = {}
+    for mr in await conn.execute(
+        sa.select(m.c.idx, m.c.pseudonym).where(m.c.idx >= first, m.c.idx <= last)
+    ):
+        stored_mentions.setdefault(int(mr.idx), set()).add(mr.pseudonym)
+    for r in rows:
+        index = int(r.idx)
+        try:
+            facts: EntryFacts = facts_of_entry(bytes(r.entry))
+        except ValueError as exc:
+            report.bad(f"entry {index} is not a readable event: {exc}", index)
+            continue
+        wrong = [c for c in _COLUMNS if getattr(facts, c) != getattr(r, c)]
+        if wrong:
+            report.bad(f"entry {index}: stored {', '.join(wrong)} differ from the entry", index)
+        if stored_keys.pop(index, set()) != set(facts.keys):
+            report.bad(
+                f"entry {index}: its unit/round/flag/proposal index rows were changed", index
+            )
+        if stored_mentions.pop(index, set()) != set(facts.mentions):
+            report.bad(f"entry {index}: its pseudonym index rows were changed", index)
+    for index in sorted({*stored_keys, *stored_mentions}):
+        report.bad(f"index rows point at entry {index}, which is not stored", index)
 
 
 async def _compare_nodes(

@@ -170,3 +170,45 @@ unor_syncs = sa.Table(
     sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("result", sa.Text, nullable=False),
 )
+
+# Qualifications of holders, from pegawai.training_recorded (training codes, comma-joined,
+# only the codes of domain/codes.py TRAINING_CODES; `training_on_record` once any training is
+# recorded, so a missing required code is a gap, not unknown) and the latest
+# pegawai.assessment_recorded of kind `kompetensi` (the managerial scores and their minimum).
+holder_qualifications = sa.Table(
+    "holder_qualifications",
+    metadata,
+    sa.Column("nip", sa.String(18), primary_key=True),
+    sa.Column("training", sa.Text, nullable=False),
+    sa.Column("training_on_record", sa.Boolean, nullable=False),
+    sa.Column("managerial_min", sa.Float, nullable=True),
+    sa.Column("managerial_scores", sa.Text, nullable=True),
+    sa.Column("assessment_year", sa.Integer, nullable=True),
+    sa.Column("assessment_seq", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Every status an employee had (from registrations and pegawai.status_changed), so a gap
+# report as of a past date counts only those active then.
+status_history = sa.Table(
+    "status_history",
+    metadata,
+    sa.Column("event_id", sa.String(64), primary_key=True),
+    sa.Column("nip", sa.String(18), nullable=False, index=True),
+    sa.Column("kedudukan_id", sa.String(4), nullable=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("effective", sa.Date, nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+)
+
+# Every version of every jabatan catalogue entry (the state after each change).
+jabatan_versions = sa.Table(
+    "jabatan_versions",
+    metadata,
+    sa.Column("jabatan_id", sa.String(64), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("change", sa.String(10), nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("changed_by", sa.String(200), nullable=False),
+)

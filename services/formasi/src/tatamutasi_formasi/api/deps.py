@@ -12,7 +12,7 @@ from tatamutasi_formasi.service import units
 from tatamutasi_platform.auth import Principal
 from tatamutasi_platform.clock import utcnow
 from tatamutasi_platform.errors import Invalid
-from tatamutasi_platform.http import require_roles
+from tatamutasi_platform.http import form_digest, require_roles
 
 READERS = ("admin", "operator", "penilai", "ppk", "auditor", "integration")
 CATALOGUE_READERS = (*READERS, "pegawai")
@@ -75,8 +75,8 @@ MULTIPART_XLSX = {
 
 
 async def read_upload(request: Request) -> bytes:
-    """The uploaded file. The raw body is read first, so that `Idempotency-Key` can hash it."""
-    await request.body()
+    """The uploaded file. The form is hashed before its files close, for `Idempotency-Key`."""
+    await form_digest(request)
     async with request.form() as form:
         file = form.get("file")
         if not isinstance(file, UploadFile):

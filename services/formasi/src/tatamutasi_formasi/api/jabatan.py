@@ -16,6 +16,7 @@ from tatamutasi_formasi.api.schemas import (
     JabatanCreate,
     JabatanOut,
     JabatanPage,
+    JabatanVersionOut,
     RequirementsOut,
 )
 from tatamutasi_formasi.domain import requirements as rq
@@ -160,6 +161,33 @@ async def get_jabatan(
         )
     response.headers["ETag"] = etag(v.version)
     return out(v)
+
+
+@router.get(
+    "/{jabatan_id}/history",
+    response_model=list[JabatanVersionOut],
+    summary="Every version of a catalogue entry, oldest first (who changed what, when)",
+)
+async def jabatan_history(
+    jabatan_id: JabatanId, runtime: RuntimeDep, _p: CatalogueReader
+) -> list[JabatanVersionOut]:
+    async with runtime.engine.connect() as conn:
+        versions = await svc.history(conn, jabatan_id)
+        current = await svc.get(conn, jabatan_id) if not versions else None
+    if not versions and current is None:
+        raise NotFound(
+            f"Jabatan {jabatan_id!r} does not exist", f"Jabatan {jabatan_id!r} tidak ditemukan"
+        )
+    return [
+        JabatanVersionOut(
+            version=v.jabatan.version,
+            change=v.change,  # type: ignore[arg-type]
+            changed_at=v.changed_at,
+            changed_by=v.changed_by,
+            jabatan=out(v.jabatan),
+        )
+        for v in versions
+    ]
 
 
 @router.put(

@@ -182,6 +182,16 @@ class JabatanPage(BaseModel):
     next_cursor: str | None = None
 
 
+class JabatanVersionOut(BaseModel):
+    """One version of a catalogue entry: the entry as it was after the change."""
+
+    version: int
+    change: Literal["created", "updated"]
+    changed_at: datetime
+    changed_by: str
+    jabatan: JabatanOut
+
+
 class HolderFacts(Strict):
     """What is known about a person; leave out what is unknown."""
 
@@ -386,6 +396,24 @@ class HolderIssueOut(BaseModel):
     jabatan_name: str | None
     date: date | None
     detail: str
+    aspects: list[str] = Field(
+        default_factory=list,
+        description="not_meeting: the failed aspects (golongan, education, managerial, "
+        "technical, training)",
+    )
+
+
+class QualificationOut(BaseModel):
+    """Holders against the requirements of the posts they hold. `failed`: holders failing
+    each aspect; `unknown`: holders whose facts for it are not on record (no assessment, no
+    training recorded, ...), which are not counted as failing."""
+
+    key: str
+    name: str | None
+    holders: int
+    not_meeting: int
+    failed: dict[str, int]
+    unknown: dict[str, int]
 
 
 class GapReport(BaseModel):
@@ -402,7 +430,35 @@ class GapReport(BaseModel):
     over_tenure: list[HolderIssueOut]
     not_meeting: list[HolderIssueOut]
     unknown_units: list[HolderIssueOut]
+    qualification: QualificationOut = Field(description="Pemda-wide qualification gaps")
+    qualification_by_opd: list[QualificationOut]
+    qualification_by_unit: list[QualificationOut]
+    historical: bool = Field(
+        description="True when rebuilt from the placement/status histories (as_of before "
+        "today): rank, education and qualifications are today's"
+    )
     truncated: bool = Field(description="True when a list was cut at `limit`")
+
+
+class GapChangeRowOut(BaseModel):
+    key: str = Field(description="OPD id")
+    name: str | None
+    before: TotalsOut
+    after: TotalsOut
+    vacant_change: int = Field(description="after - before (negative: fewer shortages)")
+    over_change: int
+    filled_change: int
+
+
+class GapChangeOut(BaseModel):
+    before: date
+    after: date
+    headline: list[str] = Field(description="Sentences (Indonesian) for a round outcome report")
+    totals_before: TotalsOut
+    totals_after: TotalsOut
+    by_opd: list[GapChangeRowOut]
+    not_meeting_before: int
+    not_meeting_after: int
 
 
 class SummaryOut(BaseModel):
@@ -418,3 +474,8 @@ class SummaryOut(BaseModel):
     over_5_years: int
     not_meeting_requirements: int
     unknown_units: int
+    qualification: QualificationOut
+    top_qualification_gap_opd: list[QualificationOut]
+    change: GapChangeOut | None = Field(
+        default=None, description="Against `since`, when asked: the change per OPD"
+    )

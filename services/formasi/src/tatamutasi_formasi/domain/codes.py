@@ -27,9 +27,12 @@ GOLONGAN_BY_NAME: dict[str, str] = {v: k for k, v in GOLONGAN.items()}
 # PPPK golongan are roman numerals I..XVII (DOMAIN.md §1.9); they have no PNS rank range.
 
 
+_GOLONGAN_RANK = {gid: i for i, gid in enumerate(GOLONGAN)}
+
+
 def golongan_rank(golongan_id: str) -> int:
     """Position on the ladder (0 = I/a); KeyError for an unknown id."""
-    return list(GOLONGAN).index(golongan_id)
+    return _GOLONGAN_RANK[golongan_id]
 
 
 # Eselon id -> (name, level, min golongan, max golongan)  (§1.8, §3.4 PP 13/2002 table)

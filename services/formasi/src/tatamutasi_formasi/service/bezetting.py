@@ -18,27 +18,34 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from tatamutasi_contracts.formasi import FormasiVacancyFilled, FormasiVacancyOpened
 from tatamutasi_contracts.pegawai import (
     PegawaiActingChanged,
+    PegawaiAssessmentRecorded,
     PegawaiEducationRecorded,
     PegawaiPlacementChanged,
     PegawaiRankChanged,
     PegawaiRegistered,
     PegawaiStatusChanged,
+    PegawaiTrainingRecorded,
     PegawaiUnorSynced,
 )
 from tatamutasi_formasi.adapters.orm import (
     acting,
+    holder_qualifications,
     holders,
     jabatan,
     needs,
     placement_history,
+    status_history,
     vacancies,
 )
+from tatamutasi_formasi.domain import qualification as ql
 from tatamutasi_formasi.service import unor_sync
 from tatamutasi_formasi.service.common import (
     EmitMany,
     chunks,
     conn_emitter,
     conn_emitter_many,
+    dumps,
+    loads,
     valid_at,
 )
 from tatamutasi_platform.clock import utcnow
@@ -77,8 +84,14 @@ def _blank(nip: str) -> dict[str, Any]:
     }
 
 
-def _apply(row: dict[str, Any], ev: Event, history: list[dict[str, Any]]) -> None:
-    """Apply one event to one holder row (in memory), aspect by aspect."""
+def _apply(
+    row: dict[str, Any],
+    ev: Event,
+    history: list[dict[str, Any]],
+    statuses: list[dict[str, Any]],
+) -> None:
+    """Apply one event to one holder row (in memory), aspect by aspect. Placements go to
+    `history`, status changes to `statuses` (both keyed by event id, so replays add nothing)."""
     p = ev.payload
     seq = ev.envelope.sequence
     if isinstance(p, PegawaiRegistered):
@@ -93,8 +106,11 @@ def _apply(row: dict[str, Any], ev: Event, history: list[dict[str, Any]]) -> Non
             history.append(
                 _history(ev, p.nip, p.unor_id, p.jabatan_id, p.tmt_jabatan, "registration")
             )
+        kedudukan = p.kedudukan_id or "01"
+        inactive = kedudukan in INACTIVE_KEDUDUKAN
+        if inactive or row["status_seq"]:  # active is the default of the status history
+            statuses.append(_status(ev, p.nip, kedudukan, not inactive, None))
         if seq > row["status_seq"]:
-            kedudukan = p.kedudukan_id or "01"
             row.update(
                 kedudukan_id=kedudukan, active=kedudukan not in INACTIVE_KEDUDUKAN, status_seq=seq
             )
@@ -122,6 +138,7 @@ def _apply(row: dict[str, Any], ev: Event, history: list[dict[str, Any]]) -> Non
                 placement_seq=seq,
             )
     elif isinstance(p, PegawaiStatusChanged):
+        statuses.append(_status(ev, p.nip, p.kedudukan_id, p.active, p.effective))
         if seq > row["status_seq"]:
             row.update(kedudukan_id=p.kedudukan_id, active=p.active, status_seq=seq)
     elif isinstance(p, PegawaiRankChanged):
@@ -146,6 +163,19 @@ def _history(
     }
 
 
+def _status(
+    ev: Event, nip: str, kedudukan_id: str | None, active: bool, effective: date | None
+) -> dict[str, Any]:
+    return {
+        "event_id": ev.envelope.id,
+        "nip": nip,
+        "kedudukan_id": kedudukan_id,
+        "active": active,
+        "effective": effective or ev.envelope.time.date(),
+        "seq": ev.envelope.sequence,
+    }
+
+
 HOLDER_EVENTS = (
     PegawaiRegistered,
     PegawaiPlacementChanged,
@@ -153,35 +183,61 @@ HOLDER_EVENTS = (
     PegawaiRankChanged,
     PegawaiEducationRecorded,
 )
+QUALIFICATION_EVENTS = (PegawaiTrainingRecorded, PegawaiAssessmentRecorded)
 
 
 async def apply_events(conn: AsyncConnection, events: Sequence[Event]) -> None:
-    """The consumer's batch handler: apply a batch of pegawai events in one transaction."""
+    """The consumer's batch handler: apply a batch of pegawai events in one transaction.
+
+    Batch-friendly: whatever the batch size, a fixed handful of statements (rows read in
+    chunks, written with executemany), so the cost per event falls as batches grow."""
     ordered = sorted(events, key=lambda e: e.envelope.sequence)
-    holder_events = [e for e in ordered if isinstance(e.payload, HOLDER_EVENTS)]
-    acting_events = [e for e in ordered if isinstance(e.payload, PegawaiActingChanged)]
+    holder_events: list[Event] = []
+    acting_events: list[Event] = []
+    qualification_events: list[Event] = []
+    syncs: list[Event] = []
+    for e in ordered:
+        p = e.payload
+        if isinstance(p, HOLDER_EVENTS):
+            holder_events.append(e)
+        elif isinstance(p, PegawaiActingChanged):
+            acting_events.append(e)
+        elif isinstance(p, QUALIFICATION_EVENTS):
+            qualification_events.append(e)
+        elif isinstance(p, PegawaiUnorSynced):
+            syncs.append(e)
     touched: set[Post] = set()
     today = max((e.envelope.time.date() for e in ordered), default=utcnow().date())
     if holder_events:
         touched |= await _apply_holder_events(conn, holder_events)
     if acting_events:
         await _apply_acting(conn, acting_events)
+    if qualification_events:
+        await _apply_qualifications(conn, qualification_events)
     actor = Actor.system("formasi")
     if touched:
         await refresh_vacancies(conn, conn_emitter_many(conn, actor), touched, today)
-    for ev in ordered:
-        if isinstance(ev.payload, PegawaiUnorSynced):
-            await unor_sync.receive_page(
-                conn,
-                conn_emitter(conn, Actor(ev.envelope.actor, ev.envelope.actorrole)),
-                ev.envelope.actor,
-                ev.payload,
-                ev.envelope.time.date(),
-            )
+    for ev in syncs:
+        assert isinstance(ev.payload, PegawaiUnorSynced)
+        await unor_sync.receive_page(
+            conn,
+            conn_emitter(conn, Actor(ev.envelope.actor, ev.envelope.actorrole)),
+            ev.envelope.actor,
+            ev.payload,
+            ev.envelope.time.date(),
+        )
 
 
 async def on_event(conn: AsyncConnection, event: Event) -> None:
     await apply_events(conn, [event])
+
+
+_MUTABLE = [c for c in _HOLDER_COLUMNS if c != "nip"]
+_UPDATE_HOLDER = (
+    sa.update(holders)
+    .where(holders.c.nip == sa.bindparam("b_nip"))
+    .values({c: sa.bindparam(f"b_{c}") for c in _MUTABLE})
+)
 
 
 async def _apply_holder_events(conn: AsyncConnection, events: Sequence[Event]) -> set[Post]:
@@ -192,24 +248,36 @@ async def _apply_holder_events(conn: AsyncConnection, events: Sequence[Event]) -
             rows[r.nip] = dict(r._mapping)
     before = {nip: (r["unor_id"], r["jabatan_id"], r["active"]) for nip, r in rows.items()}
     history: list[dict[str, Any]] = []
+    statuses: list[dict[str, Any]] = []
     changed: set[str] = set()
     for ev in events:
         nip = ev.payload.nip  # type: ignore[attr-defined]
-        row = rows.setdefault(nip, _blank(nip))
+        row = rows.get(nip)
+        if row is None:
+            row = rows[nip] = _blank(nip)
         snapshot = dict(row)
-        _apply(row, ev, history)
+        _apply(row, ev, history, statuses)
         if row != snapshot or nip not in before:
             changed.add(nip)
     now = utcnow()
-    out = []
+    new: list[dict[str, Any]] = []
+    updated: list[dict[str, Any]] = []
     for nip in sorted(changed):
         row = rows[nip]
         row["updated_at"] = now
-        out.append({c: row[c] for c in _HOLDER_COLUMNS})
-    for chunk in chunks(out, 1000):
+        if nip in before:
+            updated.append({f"b_{c}": row[c] for c in _HOLDER_COLUMNS})
+        else:
+            new.append({c: row[c] for c in _HOLDER_COLUMNS})
+    for chunk in chunks(new, 1000):
+        # upsert, not insert: a concurrent consumer (during a rebalance) may have added it
         await upsert(conn, holders, list(chunk), key=["nip"])
-    for chunk in chunks(history, 1000):
-        await insert_missing(conn, placement_history, list(chunk), key=["event_id"])
+    if updated:
+        await conn.execute(_UPDATE_HOLDER, updated)
+    if history:
+        await insert_missing(conn, placement_history, history, key=["event_id"])
+    if statuses:
+        await insert_missing(conn, status_history, statuses, key=["event_id"])
     touched: set[Post] = set()
     for nip in changed:
         cur = rows[nip]
@@ -219,6 +287,58 @@ async def _apply_holder_events(conn: AsyncConnection, events: Sequence[Event]) -
         if cur["unor_id"]:
             touched.add((cur["unor_id"], cur["jabatan_id"]))
     return touched
+
+
+async def _apply_qualifications(conn: AsyncConnection, events: Sequence[Event]) -> None:
+    """Training codes accumulate (a set: replays add nothing); the managerial scores are those
+    of the newest kompetensi assessment (by year, then producer sequence)."""
+    q = holder_qualifications
+    nips = list(dict.fromkeys(e.payload.nip for e in events))  # type: ignore[attr-defined]
+    rows: dict[str, dict[str, Any]] = {}
+    for chunk in chunks(nips):
+        for r in await conn.execute(sa.select(q).where(q.c.nip.in_(chunk))):
+            rows[r.nip] = dict(r._mapping)
+    changed: set[str] = set()
+    for ev in events:
+        p = ev.payload
+        nip = p.nip  # type: ignore[attr-defined]
+        row = rows.get(nip)
+        if row is None:
+            row = rows[nip] = {
+                "nip": nip,
+                "training": "",
+                "training_on_record": False,
+                "managerial_min": None,
+                "managerial_scores": None,
+                "assessment_year": None,
+                "assessment_seq": 0,
+            }
+        if isinstance(p, PegawaiTrainingRecorded):
+            code = ql.training_code(p.name, p.jenis_diklat_id)
+            held = set(filter(None, row["training"].split(",")))
+            if not row["training_on_record"]:
+                row["training_on_record"] = True
+                changed.add(nip)
+            if code is not None and code not in held:
+                row["training"] = ",".join(sorted(held | {code}))
+                changed.add(nip)
+        elif isinstance(p, PegawaiAssessmentRecorded) and p.kind == "kompetensi":
+            seq = ev.envelope.sequence
+            mine = (p.year, seq)
+            theirs = (row["assessment_year"] or 0, row["assessment_seq"])
+            scores = ql.managerial_scores(p.scores)
+            if mine > theirs and scores:
+                row.update(
+                    managerial_min=ql.managerial_minimum(scores),
+                    managerial_scores=dumps(scores),
+                    assessment_year=p.year,
+                    assessment_seq=seq,
+                )
+                changed.add(nip)
+    now = utcnow()
+    out = [{**rows[nip], "updated_at": now} for nip in sorted(changed)]
+    for chunk in chunks(out, 1000):
+        await upsert(conn, q, list(chunk), key=["nip"])
 
 
 async def _apply_acting(conn: AsyncConnection, events: Sequence[Event]) -> None:
@@ -265,6 +385,8 @@ async def _apply_acting(conn: AsyncConnection, events: Sequence[Event]) -> None:
 async def filled_counts(
     conn: AsyncConnection, posts: Iterable[Post] | None = None
 ) -> dict[Post, int]:
+    """Active holders per post (all posts, or those asked: read by unit, so the
+    (unor_id, jabatan_id) index serves it on SQLite and PostgreSQL alike)."""
     h = holders
     stmt = (
         sa.select(h.c.unor_id, h.c.jabatan_id, sa.func.count().label("n"))
@@ -273,12 +395,15 @@ async def filled_counts(
     )
     if posts is None:
         return {(r.unor_id, r.jabatan_id): int(r.n) for r in await conn.execute(stmt)}
-    wanted = sorted(set(posts))
+    wanted = set(posts)
     out: dict[Post, int] = {}
-    for chunk in chunks(wanted):
-        pairs = sa.tuple_(h.c.unor_id, h.c.jabatan_id).in_([tuple(p) for p in chunk])
-        for r in await conn.execute(stmt.where(pairs)):
-            out[(r.unor_id, r.jabatan_id)] = int(r.n)
+    # by unit only: an index range per unit; adding `jabatan_id IN` multiplies the probes
+    for chunk in chunks(sorted({u for u, _ in wanted})):
+        rows = await conn.execute(stmt.where(h.c.unor_id.in_(chunk)))
+        for r in rows:
+            key = (r.unor_id, r.jabatan_id)
+            if key in wanted:
+                out[key] = int(r.n)
     return out
 
 
@@ -295,22 +420,29 @@ async def refresh_vacancies(
     conn: AsyncConnection, emit: EmitMany, posts: Iterable[Post], on: date
 ) -> None:
     """Open or close the vacancy record of each structural post among `posts` (a few
-    statements per batch, whatever its size)."""
-    wanted = set(posts)
+    statements per batch, whatever its size; none at all when no structural post moved)."""
+    structural_ids = set(
+        (
+            await conn.execute(
+                sa.select(jabatan.c.jabatan_id).where(jabatan.c.jenis == "struktural")
+            )
+        ).scalars()
+    )
+    wanted = {p for p in posts if p[1] in structural_ids}
     if not wanted:
         return
     unit_ids = sorted({u for u, _ in wanted})
+    jab_ids = sorted({j for _, j in wanted})
     need: dict[Post, int] = {}
+    open_rows: dict[Post, Any] = {}
     for chunk in chunks(unit_ids):
         rows = await conn.execute(
-            sa.select(needs.c.unit_id, needs.c.jabatan_id, needs.c.count)
-            .join(jabatan, jabatan.c.jabatan_id == needs.c.jabatan_id)
-            .where(needs.c.unit_id.in_(chunk), valid_at(needs, on), jabatan.c.jenis == "struktural")
+            sa.select(needs.c.unit_id, needs.c.jabatan_id, needs.c.count).where(
+                needs.c.unit_id.in_(chunk), needs.c.jabatan_id.in_(jab_ids), valid_at(needs, on)
+            )
         )
         for r in rows:
             need[(r.unit_id, r.jabatan_id)] = int(r._mapping["count"])
-    open_rows: dict[Post, Any] = {}
-    for chunk in chunks(unit_ids):
         rows = await conn.execute(
             sa.select(vacancies).where(
                 vacancies.c.unit_id.in_(chunk), vacancies.c.closed_on.is_(None)
@@ -415,6 +547,18 @@ HolderTuple = tuple[
 ]
 
 
+def _raw_date(conn: AsyncConnection, col: Any) -> Any:
+    """SQLite hands dates back as ISO text and SQLAlchemy parses each with a regular
+    expression; reports read 30,000 of them, so read the text and parse it in C."""
+    return sa.type_coerce(col, sa.String) if conn.dialect.name == "sqlite" else col
+
+
+def _to_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value[:10])
+
+
 async def active_holder_rows(conn: AsyncConnection) -> list[HolderTuple]:
     """Current holders as plain tuples (reports read 30,000 of them; no per-row objects)."""
     h = holders
@@ -423,13 +567,126 @@ async def active_holder_rows(conn: AsyncConnection) -> list[HolderTuple]:
         h.c.name,
         h.c.unor_id,
         h.c.jabatan_id,
-        h.c.tmt_jabatan,
+        _raw_date(conn, h.c.tmt_jabatan),
         h.c.golongan_id,
         h.c.education_level_id,
         h.c.education_field,
-        h.c.tmt_pensiun,
+        _raw_date(conn, h.c.tmt_pensiun),
     ).where(h.c.active.is_(True), h.c.unor_id != "")
-    return [tuple(r) for r in (await conn.execute(stmt)).all()]  # type: ignore[misc]
+    return [
+        (r[0], r[1], r[2], r[3], _to_date(r[4]), r[5], r[6], r[7], _to_date(r[8]))
+        for r in (await conn.execute(stmt)).all()
+    ]
+
+
+async def holder_rows_as_of(conn: AsyncConnection, on: date) -> list[HolderTuple]:
+    """Holders as they were on `on`, from the placement and status histories: each person's
+    newest placement effective by then, counted when their newest status by then is active
+    (no status recorded by then: active). Rank, education, name and retirement date are the
+    current ones (the read model keeps no history of them)."""
+    ph, sh, h = placement_history, status_history, holders
+    placed: dict[str, tuple[tuple[date, int], str, str, date | None]] = {}
+    rows = await conn.execute(
+        sa.select(
+            ph.c.nip,
+            ph.c.unor_id,
+            ph.c.jabatan_id,
+            _raw_date(conn, ph.c.tmt),
+            _raw_date(conn, ph.c.effective),
+            ph.c.seq,
+        ).where(ph.c.effective <= on)
+    )
+    for nip, unor_id, jabatan_id, tmt, effective, seq in rows:
+        key = (_to_date(effective), seq)
+        cur = placed.get(nip)
+        if cur is None or key > cur[0]:  # type: ignore[operator]
+            placed[nip] = (key, unor_id, jabatan_id, _to_date(tmt))  # type: ignore[assignment]
+    status: dict[str, tuple[tuple[date, int], bool]] = {}
+    rows = await conn.execute(
+        sa.select(sh.c.nip, sh.c.active, _raw_date(conn, sh.c.effective), sh.c.seq).where(
+            sh.c.effective <= on
+        )
+    )
+    for nip, active, effective, seq in rows:
+        key = (_to_date(effective), seq)
+        cur_s = status.get(nip)
+        if cur_s is None or key > cur_s[0]:  # type: ignore[operator]
+            status[nip] = (key, bool(active))  # type: ignore[assignment]
+    facts = {
+        r[0]: r
+        for r in await conn.execute(
+            sa.select(
+                h.c.nip,
+                h.c.name,
+                h.c.golongan_id,
+                h.c.education_level_id,
+                h.c.education_field,
+                _raw_date(conn, h.c.tmt_pensiun),
+            )
+        )
+    }
+    out: list[HolderTuple] = []
+    for nip in sorted(placed):
+        _, unor_id, jabatan_id, tmt = placed[nip]
+        if not status.get(nip, ((on, 0), True))[1]:
+            continue
+        f = facts.get(nip)
+        out.append(
+            (
+                nip,
+                f[1] if f else None,
+                unor_id,
+                jabatan_id,
+                tmt,
+                f[2] if f else None,
+                f[3] if f else None,
+                f[4] if f else None,
+                _to_date(f[5]) if f else None,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Qualifications:
+    training: str | None  # comma-joined codes; None: no training on record at all
+    managerial_min: float | None
+    managerial_scores: str | None  # JSON, parsed only to explain a failure
+
+
+async def qualification_rows(conn: AsyncConnection) -> dict[str, Qualifications]:
+    q = holder_qualifications
+    rows = await conn.execute(
+        sa.select(
+            q.c.nip, q.c.training, q.c.training_on_record, q.c.managerial_min, q.c.managerial_scores
+        )
+    )
+    return {r[0]: Qualifications(r[1] if r[2] else None, r[3], r[4]) for r in rows}
+
+
+def scores_of(q: Qualifications | None) -> dict[str, float] | None:
+    return dict(loads(q.managerial_scores)) if q and q.managerial_scores else None
+
+
+async def acting_as_of(conn: AsyncConnection, on: date) -> list["ActingView"]:
+    """Acting posts (PLT/PLH) running on `on`: started by then and not ended before it (one
+    without an end date counts only while it is still active)."""
+    rows = await conn.execute(sa.select(acting).where(acting.c.start <= on))
+    return [
+        ActingView(r.nip, r.unor_id, r.jabatan_id, r.jenis, r.start, r.end)
+        for r in rows
+        if (r.end is not None and r.end >= on) or (r.end is None and r.active)
+    ]
+
+
+async def vacancies_open_on(conn: AsyncConnection, on: date) -> dict[Post, date]:
+    rows = await conn.execute(
+        sa.select(vacancies.c.unit_id, vacancies.c.jabatan_id, vacancies.c.since).where(
+            vacancies.c.since <= on,
+            sa.or_(vacancies.c.closed_on.is_(None), vacancies.c.closed_on > on),
+        )
+    )
+    return {(r.unit_id, r.jabatan_id): r.since for r in rows}
 
 
 async def active_holders(conn: AsyncConnection) -> list[HolderView]:

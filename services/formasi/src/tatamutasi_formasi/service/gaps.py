@@ -1,6 +1,9 @@
 """Gap reports: need (as of a date) against bezetting (the read model), per post, unit, OPD,
 jabatan and rumpun, plus the lists a BKD needs: vacant structural posts and for how long,
-holders retiring soon or past the 5-year maximum, holders who do not meet their post."""
+holders retiring soon or past the 5-year maximum, holders who do not meet their post
+(golongan, education, managerial and technical competency, training), summarised per unit
+and OPD. A report as of a past date is rebuilt from the placement and status histories and
+the jabatan catalogue as it stood then; `compare` sets two dates side by side per OPD."""
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -11,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tatamutasi_formasi.adapters.orm import needs as needs_t
 from tatamutasi_formasi.domain import gaps as g
+from tatamutasi_formasi.domain import qualification as ql
 from tatamutasi_formasi.domain import requirements as rq
 from tatamutasi_formasi.domain import tree
 from tatamutasi_formasi.domain.codes import GOLONGAN, OPD_TYPES
@@ -21,7 +25,6 @@ from tatamutasi_formasi.service.units import UnitVersion
 
 KeyFn = Callable[[g.PostGap], Hashable | None]
 NameFn = Callable[[str], str | None]
-MATCH_ASPECTS = ("golongan", "education")
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,28 @@ class HolderRow:
     jabatan_name: str | None
     date: date | None  # tmt_pensiun or tmt_jabatan, depending on the list
     detail: str
+    aspects: tuple[str, ...] = ()  # not_meeting: the aspects that fail
+
+
+@dataclass
+class QualificationGroup:
+    """Holders of one unit / OPD (or all) against the requirements of their posts."""
+
+    key: str
+    name: str | None
+    holders: int = 0
+    not_meeting: int = 0  # holders with at least one failed aspect
+    failed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ql.ASPECTS, 0))
+    unknown: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ql.ASPECTS, 0))
+
+    def add(self, failed: tuple[str, ...], unknown: tuple[str, ...], n: int = 1) -> None:
+        self.holders += n
+        if failed:
+            self.not_meeting += n
+        for a in failed:
+            self.failed[a] += n
+        for a in unknown:
+            self.unknown[a] += n
 
 
 @dataclass
@@ -106,6 +131,10 @@ class Report:
     over_tenure: list[HolderRow]
     not_meeting: list[HolderRow]
     unknown_units: list[HolderRow] = field(default_factory=list)
+    qualification: QualificationGroup = field(default_factory=lambda: QualificationGroup("*", None))
+    qualification_by_opd: list[QualificationGroup] = field(default_factory=list)
+    qualification_by_unit: list[QualificationGroup] = field(default_factory=list)
+    historical: bool = False  # rebuilt from the histories (as_of before today)
 
 
 def opd_map(snap: dict[str, UnitVersion]) -> dict[str, str]:
@@ -140,18 +169,33 @@ def subtree(snap: dict[str, UnitVersion], roots: frozenset[str]) -> set[str]:
 
 
 async def build(
-    conn: AsyncConnection, as_of: date, filters: Filters, *, retiring_months: int = 12
+    conn: AsyncConnection,
+    as_of: date,
+    filters: Filters,
+    *,
+    retiring_months: int = 12,
+    historical: bool = False,
 ) -> Report:
+    """The report on `as_of`. `historical` (callers pass it for dates before today) rebuilds
+    bezetting from the placement/status histories and the catalogue as it stood then, instead
+    of reading the current read model."""
     snap = await units.snapshot(conn, as_of, include_closed=True)
     open_units = {k: v for k, v in snap.items() if not v.closed}
     closed = {k for k, v in snap.items() if v.closed}
     successors = {k: v.successor_id for k, v in snap.items() if v.closed}
     opd_of = opd_map(open_units)
-    jab = await jabatan_svc.all_jabatan(conn)
     need = await needs.needs_as_of(conn, as_of)
-    holders = await bezetting.active_holder_rows(conn)
-    acting_rows = await bezetting.active_acting(conn)
-    since_open = await bezetting.open_vacancies(conn)
+    if historical:
+        jab = await jabatan_svc.all_jabatan_as_of(conn, as_of)
+        holders = await bezetting.holder_rows_as_of(conn, as_of)
+        acting_rows = await bezetting.acting_as_of(conn, as_of)
+        since_open = await bezetting.vacancies_open_on(conn, as_of)
+    else:
+        jab = await jabatan_svc.all_jabatan(conn)
+        holders = await bezetting.active_holder_rows(conn)
+        acting_rows = await bezetting.active_acting(conn)
+        since_open = await bezetting.open_vacancies(conn)
+    quals = await bezetting.qualification_rows(conn)
 
     allowed: set[str] | None = None
     if filters.unit_scope is not None:
@@ -180,7 +224,7 @@ async def build(
         return (allowed is None or uid in allowed) and jabatan_ok(jid)
 
     # where each holder belongs today: closed units resolve to their successors
-    unknown: list[bezetting.HolderTuple] = []
+    unknown_unit: list[bezetting.HolderTuple] = []
     filled: dict[tuple[str, str], int] = {}
     kept_holders: list[tuple[bezetting.HolderTuple, str]] = []
     for h in holders:
@@ -188,7 +232,7 @@ async def build(
         if uid in closed:
             uid = tree.resolve_successor(uid, successors, closed).unit_id
         if uid not in open_units:
-            unknown.append(h)
+            unknown_unit.append(h)
         elif ok(uid, h[3]):
             key = (uid, h[3])
             filled[key] = filled.get(key, 0) + 1
@@ -200,11 +244,14 @@ async def build(
     need_f = {k: v for k, v in need.items() if k[0] in open_units and ok(*k)}
     post_gaps = g.post_gaps(need_f, filled, acting_n)
 
+    unit_names = {k: v.name for k, v in open_units.items()}
+    jab_names = {k: v.name for k, v in jab.items()}
+
     def uname(uid: str | None) -> str | None:
-        return open_units[uid].name if uid in open_units else None
+        return unit_names.get(uid) if uid is not None else None
 
     def jname(jid: str) -> str | None:
-        return jab[jid].name if jid in jab else None
+        return jab_names.get(jid)
 
     posts = [
         PostRow(
@@ -278,32 +325,73 @@ async def build(
     not_meeting: list[HolderRow] = []
     retire_by = g.add_months(as_of, retiring_months)
     tenure_from = g.add_years(as_of, -g.FIVE_YEARS)
-    # many holders share jabatan, golongan and education: evaluate each combination once
-    verdicts: dict[tuple[str, str | None, str | None, str | None], str | None] = {}
+    checks = {jid: ql.QualificationCheck(j.requirements) for jid, j in jab.items()}
+    # many holders share jabatan, golongan, education and training: check each combination once
+    Key = tuple[str, str | None, str | None, str | None, str | None, float | None]
+    verdicts: dict[Key, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    texts: dict[tuple[object, ...], str] = {}
+    # (unit, failed aspects, unknown aspects) -> holders; rolled up per unit / OPD afterwards
+    qual_count: dict[tuple[str, tuple[str, ...], tuple[str, ...]], int] = {}
 
-    basic = {jid: rq.BasicCheck(j.requirements) for jid, j in jab.items()}
+    def verdict(key: Key) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        hit = verdicts.get(key)
+        if hit is None:
+            check = checks.get(key[0])
+            if check is None:
+                hit = ((), ())
+            else:
+                hit = check.run(ql.HolderFacts(key[1], key[2], key[3], key[5], None, _held(key[4])))
+            verdicts[key] = hit
+        return hit
 
-    def verdict(key: tuple[str, str | None, str | None, str | None]) -> str | None:
-        if key in verdicts:
-            return verdicts[key]
-        check = basic.get(key[0])
-        text: str | None = None
-        if check is not None and not check.passes(key[1], key[2], key[3]):
-            failed = rq.evaluate(
-                jab[key[0]].requirements,
-                rq.Holder(golongan_id=key[1], education_level_id=key[2], education_field=key[3]),
-                aspects=MATCH_ASPECTS,
-            ).failed
-            text = "; ".join(c.id_ for c in failed) or None
-        verdicts[key] = text
-        return text
+    def explain(
+        key: Key, q: bezetting.Qualifications | None, failed_aspects: tuple[str, ...]
+    ) -> str:
+        """The failed checks in Indonesian, each aspect's text cached on just the facts it
+        depends on (golongan, or education, or the scores, or the training on record)."""
+        parts: list[str] = []
+        for aspect in failed_aspects:
+            facts: tuple[object, ...] = {
+                "golongan": (key[1],),
+                "education": (key[2], key[3]),
+                "managerial": (q.managerial_scores if q else None,),
+                "training": (key[4],),
+            }.get(aspect, ())
+            tkey = (key[0], aspect, *facts)
+            text = texts.get(tkey)
+            if text is None:
+                failed = rq.evaluate(
+                    jab[key[0]].requirements,
+                    rq.Holder(
+                        golongan_id=key[1],
+                        education_level_id=key[2],
+                        education_field=key[3],
+                        managerial_scores=bezetting.scores_of(q)
+                        if aspect == "managerial"
+                        else None,
+                        training=_held(key[4]),
+                    ),
+                    aspects=(aspect,),
+                ).failed
+                text = texts[tkey] = "; ".join(c.id_ for c in failed)
+            parts.append(text)
+        return "; ".join(p for p in parts if p)
 
     for h, uid in kept_holders:
         nip, name, _unor, jid, tmt_jabatan, gol, level, field_, tmt_pensiun = h
         retire = tmt_pensiun is not None and as_of <= tmt_pensiun <= retire_by
         long_tenure = tmt_jabatan is not None and tmt_jabatan <= tenure_from
-        failed_text = verdict((jid, gol, level, field_))
-        if not (retire or long_tenure or failed_text):
+        q = quals.get(nip)
+        key: Key = (
+            (jid, gol, level, field_, None, None)
+            if q is None
+            else (jid, gol, level, field_, q.training, q.managerial_min)
+        )
+        hit = verdicts.get(key)
+        failed, missing = hit if hit is not None else verdict(key)
+        ckey = (uid, failed, missing)
+        qual_count[ckey] = qual_count.get(ckey, 0) + 1
+        if not (retire or long_tenure or failed):
             continue
         base = (nip, name, uid, uname(uid), uname(opd_of.get(uid)), jid, jname(jid))
         if retire:
@@ -311,11 +399,21 @@ async def build(
         if long_tenure and tmt_jabatan is not None:
             years = rq.years_between(tmt_jabatan, as_of)
             over.append(HolderRow(*base, tmt_jabatan, f"{years} tahun dalam jabatan"))
-        if failed_text:
-            not_meeting.append(HolderRow(*base, None, failed_text))
+        if failed:
+            not_meeting.append(HolderRow(*base, None, explain(key, q, failed), failed))
     retiring.sort(key=lambda r: (r.date or as_of, r.nip))
     over.sort(key=lambda r: (r.date or as_of, r.nip))
     not_meeting.sort(key=lambda r: (r.unit_id, r.nip))
+    qual_all = QualificationGroup("*", None)
+    qual_unit: dict[str, QualificationGroup] = {}
+    qual_opd: dict[str, QualificationGroup] = {}
+    for (uid, failed_aspects, unknown_aspects), n in qual_count.items():
+        opd = opd_of.get(uid)
+        targets = [qual_all, qual_unit.setdefault(uid, QualificationGroup(uid, uname(uid)))]
+        if opd is not None:
+            targets.append(qual_opd.setdefault(opd, QualificationGroup(opd, uname(opd))))
+        for grp in targets:
+            grp.add(failed_aspects, unknown_aspects, n)
     unknown_rows = [
         HolderRow(
             h[0],
@@ -328,7 +426,7 @@ async def build(
             None,
             "unit tidak dikenal",
         )
-        for h in unknown
+        for h in unknown_unit
         if filters.unit_scope is None and filters.unit_id is None and filters.opd_id is None
     ]
     return Report(
@@ -345,7 +443,16 @@ async def build(
         over,
         not_meeting,
         unknown_rows,
+        qual_all,
+        sorted(qual_opd.values(), key=lambda q: (-q.not_meeting, q.key)),
+        sorted(qual_unit.values(), key=lambda q: (-q.not_meeting, q.key)),
+        historical,
     )
+
+
+def _held(training: str | None) -> frozenset[str] | None:
+    """Training codes on record (None: no training recorded at all, so unknown)."""
+    return None if training is None else ql.held_training(filter(None, training.split(",")))
 
 
 async def _need_since(conn: AsyncConnection, as_of: date) -> dict[tuple[str, str], date]:
@@ -360,3 +467,59 @@ async def _need_since(conn: AsyncConnection, as_of: date) -> dict[tuple[str, str
 
 def golongan_name(gid: str | None) -> str:
     return GOLONGAN.get(gid or "", gid or "-")
+
+
+# -- before / after (e.g. a mutasi round's outcome) ------------------------------------------
+@dataclass(frozen=True)
+class ChangeRow:
+    key: str  # OPD id
+    name: str | None
+    before: g.Totals
+    after: g.Totals
+
+    @property
+    def vacant_change(self) -> int:
+        return self.after.vacant - self.before.vacant
+
+    @property
+    def over_change(self) -> int:
+        return self.after.over - self.before.over
+
+    @property
+    def filled_change(self) -> int:
+        return self.after.filled - self.before.filled
+
+
+@dataclass(frozen=True)
+class Change:
+    before: Report
+    after: Report
+    by_opd: list[ChangeRow]
+
+
+def _totals_of(r: GroupRow | None) -> g.Totals:
+    if r is None:
+        return g.Totals()
+    return g.Totals(r.need, r.filled, r.acting, r.vacant, r.over, r.posts)
+
+
+async def compare(
+    conn: AsyncConnection, before: date, after: date, filters: Filters, *, today: date
+) -> Change:
+    """The gap report on two dates and the change per OPD (dates before `today` come from the
+    histories). Rows: every OPD of either date, largest drop in vacancies first."""
+    r1 = await build(conn, before, filters, historical=before < today)
+    r2 = await build(conn, after, filters, historical=after < today)
+    one = {x.key: x for x in r1.by_opd}
+    two = {x.key: x for x in r2.by_opd}
+    rows = [
+        ChangeRow(
+            k,
+            (two.get(k) or one[k]).name,
+            _totals_of(one.get(k)),
+            _totals_of(two.get(k)),
+        )
+        for k in sorted(set(one) | set(two))
+    ]
+    rows.sort(key=lambda c: (c.vacant_change, c.over_change, c.key))
+    return Change(r1, r2, rows)

@@ -10,7 +10,15 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from tatamutasi_formasi.service.gaps import GroupRow, HolderRow, PostRow, Report, VacantPost
+from tatamutasi_formasi.domain import qualification as ql
+from tatamutasi_formasi.service.gaps import (
+    GroupRow,
+    HolderRow,
+    PostRow,
+    QualificationGroup,
+    Report,
+    VacantPost,
+)
 
 TITLE = "LAPORAN ANALISIS KEBUTUHAN DAN PERSEDIAAN PEGAWAI (BEZETTING)"
 
@@ -241,6 +249,27 @@ def _holders(
     ws.autofilter(3, 0, max(3 + len(rows), 3), len(headers) - 1)
 
 
+def _qualification(
+    wb: Workbook, f: _Fmt, as_of: date, rows: list[QualificationGroup], name: str
+) -> None:
+    headers = [("Kode", 22), ("Nama", 44), ("Pemangku", 11), ("Tidak memenuhi", 12)]
+    headers += [(f"Kurang {ql.ASPECT_NAMES[a][0]}", 13) for a in ql.ASPECTS]
+    headers += [(f"Data {ql.ASPECT_NAMES[a][0]} belum ada", 13) for a in ql.ASPECTS]
+    ws = _sheet(
+        wb,
+        f,
+        name,
+        "Kesenjangan kualifikasi pemangku jabatan terhadap syarat jabatan",
+        as_of,
+        headers,
+    )
+    for r, q in enumerate(rows, start=4):
+        values = [q.key, q.name, q.holders, q.not_meeting]
+        values += [q.failed[a] for a in ql.ASPECTS] + [q.unknown[a] for a in ql.ASPECTS]
+        _write(ws, f, r, values, 2, frozenset({3, 4, 5, 6, 7, 8}))
+    ws.autofilter(3, 0, max(3 + len(rows), 3), len(headers) - 1)
+
+
 def workbook(report: Report, pemda: str | None = None) -> bytes:
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "default_date_format": "dd-mm-yyyy"})
@@ -261,8 +290,15 @@ def workbook(report: Report, pemda: str | None = None) -> bytes:
         ("Jabatan struktural kosong", len(report.vacant_structural)),
         (f"Pensiun dalam {report.retiring_months} bulan", len(report.retiring)),
         ("Lebih dari 5 tahun dalam jabatan", len(report.over_tenure)),
-        ("Tidak memenuhi syarat jabatan (golongan/pendidikan)", len(report.not_meeting)),
-    ]
+        ("Tidak memenuhi syarat jabatan (golongan, pendidikan, kompetensi, diklat)",
+         len(report.not_meeting)),
+    ] + [
+        (f"  — {ql.ASPECT_NAMES[a][0]}: tidak memenuhi", report.qualification.failed[a])
+        for a in ql.ASPECTS
+    ] + [
+        (f"  — {ql.ASPECT_NAMES[a][0]}: data belum ada", report.qualification.unknown[a])
+        for a in ql.ASPECTS
+    ]  # fmt: skip
     ws.write(3, 0, "Uraian", f.head)
     ws.write(3, 1, "Jumlah", f.head)
     for r, (label, value) in enumerate(summary, start=4):
@@ -294,11 +330,13 @@ def workbook(report: Report, pemda: str | None = None) -> bytes:
         report.as_of,
         report.over_tenure,
     )
+    _qualification(wb, f, report.as_of, report.qualification_by_opd, "Kualifikasi per OPD")
+    _qualification(wb, f, report.as_of, report.qualification_by_unit, "Kualifikasi per Unit")
     _holders(
         wb,
         f,
         "Tidak Memenuhi Syarat",
-        "Pemangku jabatan yang tidak memenuhi syarat golongan/pendidikan",
+        "Pemangku jabatan yang tidak memenuhi syarat golongan, pendidikan, kompetensi atau diklat",
         "-",
         report.as_of,
         report.not_meeting,

@@ -2,8 +2,9 @@
 their requirements. Defaults (rank range, managerial level) come from the domain tables when
 not given; every requirement code is checked before anything is stored."""
 
+import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +17,7 @@ from tatamutasi_contracts.formasi import (
     FormasiJabatanChanged,
     JabatanRequirementsOut,
 )
-from tatamutasi_formasi.adapters.orm import jabatan
+from tatamutasi_formasi.adapters.orm import jabatan, jabatan_versions
 from tatamutasi_formasi.domain import requirements as rq
 from tatamutasi_formasi.domain.codes import (
     ESELON,
@@ -266,6 +267,101 @@ def _values(spec: JabatanSpec, level: str, req: rq.Requirements) -> dict[str, An
     }
 
 
+# -- versions (every change of the catalogue is kept) -----------------------------------------
+_VERSIONED = (
+    "name", "jenis", "level", "eselon_id", "jf_jenjang", "bkn_ref_id", "kelas_jabatan",
+    "rumpun", "min_golongan_id", "max_golongan_id", "unit_types", "requirements",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class JabatanVersion:
+    jabatan: JabatanView  # the entry as it was after this change
+    change: str  # created | updated
+    changed_at: datetime
+    changed_by: str
+
+
+async def _record_version(
+    conn: AsyncConnection, jabatan_id: str, change: str, actor: str, at: datetime
+) -> None:
+    row = (
+        (await conn.execute(sa.select(jabatan).where(jabatan.c.jabatan_id == jabatan_id)))
+        .mappings()
+        .one()
+    )
+    await conn.execute(
+        jabatan_versions.insert().values(
+            jabatan_id=jabatan_id,
+            version=row["version"],
+            change=change,
+            data=json.dumps({k: row[k] for k in _VERSIONED}, sort_keys=True),
+            changed_at=at,
+            changed_by=actor,
+        )
+    )
+
+
+def _version_view(r: Any, first: Any) -> JabatanVersion:
+    m = r._mapping
+    d = json.loads(m["data"])
+    view = JabatanView(
+        m["jabatan_id"],
+        d["name"],
+        d["jenis"],
+        d["level"],
+        d["eselon_id"],
+        d["jf_jenjang"],
+        d["bkn_ref_id"],
+        d["kelas_jabatan"],
+        d["rumpun"],
+        tuple(loads(d["unit_types"]) or ()),
+        requirements_from_json(
+            loads(d["requirements"]) or {}, d["min_golongan_id"], d["max_golongan_id"]
+        ),
+        m["version"],
+        as_utc(first["changed_at"]),
+        first["changed_by"],
+        as_utc(m["changed_at"]),
+        m["changed_by"],
+    )
+    return JabatanVersion(view, m["change"], as_utc(m["changed_at"]), m["changed_by"])
+
+
+async def history(conn: AsyncConnection, jabatan_id: str) -> list[JabatanVersion]:
+    """Every version of one catalogue entry, oldest first."""
+    rows = (
+        await conn.execute(
+            sa.select(jabatan_versions)
+            .where(jabatan_versions.c.jabatan_id == jabatan_id)
+            .order_by(jabatan_versions.c.version)
+        )
+    ).all()
+    return [_version_view(r, rows[0]._mapping) for r in rows]
+
+
+async def all_jabatan_as_of(conn: AsyncConnection, on: date) -> dict[str, JabatanView]:
+    """The catalogue as it stood at the end of `on` (UTC): for each jabatan its newest
+    version changed by then; entries created later are taken as first recorded (a need or
+    placement may name them before the catalogue caught up)."""
+    end = datetime.combine(on + timedelta(days=1), time.min, tzinfo=UTC)
+    rows = (
+        await conn.execute(sa.select(jabatan_versions).order_by(jabatan_versions.c.version))
+    ).all()
+    first: dict[str, Any] = {}
+    chosen: dict[str, Any] = {}
+    for r in rows:
+        m = r._mapping
+        first.setdefault(m["jabatan_id"], m)
+        if as_utc(m["changed_at"]) < end or m["jabatan_id"] not in chosen:
+            chosen[m["jabatan_id"]] = r
+    out = {jid: _version_view(r, first[jid]).jabatan for jid, r in chosen.items()}
+    # entries without any recorded version (none after migration 0003) as they are now
+    for jid, v in (await all_jabatan(conn)).items():
+        out.setdefault(jid, v)
+    return out
+
+
 async def get(conn: AsyncConnection, jabatan_id: str) -> JabatanView | None:
     row = (await conn.execute(sa.select(jabatan).where(jabatan.c.jabatan_id == jabatan_id))).first()
     return _view(row) if row else None
@@ -318,6 +414,7 @@ async def create(
             updated_by=actor,
         )
     )
+    await _record_version(conn, jabatan_id, "created", actor, now)
     view = await get(conn, jabatan_id)
     assert view is not None
     await emit(_event(view, "created"), jabatan_id)
@@ -344,16 +441,18 @@ async def update(
             f"Jabatan {jabatan_id!r} sudah berubah (versi {cur.version}); muat ulang",
         )
     level, req, applied = resolve(spec)
+    now = utcnow()
     await conn.execute(
         sa.update(jabatan)
         .where(jabatan.c.jabatan_id == jabatan_id, jabatan.c.version == expected_version)
         .values(
             **_values(spec, level, req),
             version=cur.version + 1,
-            updated_at=utcnow(),
+            updated_at=now,
             updated_by=actor,
         )
     )
+    await _record_version(conn, jabatan_id, "updated", actor, now)
     view = await get(conn, jabatan_id)
     assert view is not None
     await emit(_event(view, "updated"), jabatan_id)

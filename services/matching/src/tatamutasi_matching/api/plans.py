@@ -1,17 +1,25 @@
-"""Plans as background jobs: `POST /plans`, then read status, moves, explanations, fairness
-and the difference between two plans."""
+"""Plans as background jobs: `POST /plans`, then list plans and read status, moves,
+explanations, fairness, the difference between two plans and the .xlsx export."""
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from tatamutasi_matching.domain.compare import diff_plans
-from tatamutasi_matching.service import plans
+from tatamutasi_matching.service import plans, talent
+from tatamutasi_matching.service.plan_export import plan_workbook
 from tatamutasi_platform.auth import Principal
-from tatamutasi_platform.errors import Conflict, Forbidden, NotFound
-from tatamutasi_platform.http import RuntimeDep, idempotent, require_roles
+from tatamutasi_platform.errors import Conflict, Forbidden, Invalid, NotFound
+from tatamutasi_platform.http import (
+    RuntimeDep,
+    decode_cursor,
+    encode_cursor,
+    idempotent,
+    require_roles,
+)
 from tatamutasi_platform.runtime import Transaction
 
 router = APIRouter(prefix="/plans", tags=["plans"])
@@ -68,6 +76,51 @@ async def _result(runtime: RuntimeDep, plan_id: str) -> dict[str, Any]:
     return result
 
 
+def _summary(row: Any) -> dict[str, Any]:
+    return {
+        "plan_id": row.plan_id,
+        "status": row.status,
+        "progress": row.progress,
+        "mode": row.mode,
+        "scenario": row.scenario,
+        "created_by": row.created_by,
+        "created_at": row.created_at,
+        "objective": row.objective,
+        "moves_count": row.moves,
+        "hashes": {
+            "input_sha256": row.input_sha256,
+            "config_sha256": row.config_sha256,
+            "result_sha256": row.result_sha256,
+        },
+    }
+
+
+@router.get("", summary="Plans, oldest first (cursor pagination; filter by status, mode, scenario)")
+async def list_plans(
+    runtime: RuntimeDep,
+    _p: Reader,
+    status: Annotated[Literal["queued", "running", "done", "failed"] | None, Query()] = None,
+    mode: Annotated[Literal["optimal", "stable"] | None, Query()] = None,
+    scenario: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=300)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    after = decode_cursor(cursor, 2)
+    if after is not None and not all(isinstance(v, str) for v in after):
+        raise Invalid("unknown cursor", "kursor tidak dikenal", field="cursor")
+    async with runtime.engine.connect() as conn:
+        rows = await plans.list_rows(
+            conn,
+            status=status,
+            mode=mode,
+            scenario=scenario,
+            after=(after[0], after[1]) if after else None,
+            limit=limit,
+        )
+    nxt = encode_cursor([rows[-1].created_at, rows[-1].plan_id]) if len(rows) == limit else None
+    return {"items": [_summary(r) for r in rows], "next_cursor": nxt}
+
+
 @router.get("/{plan_id}", summary="Status, progress, summary and provenance of a plan")
 async def get_plan(plan_id: str, runtime: RuntimeDep, _p: Reader) -> dict[str, Any]:
     row = await _row(runtime, plan_id)
@@ -104,10 +157,71 @@ async def get_plan(plan_id: str, runtime: RuntimeDep, _p: Reader) -> dict[str, A
     return out
 
 
-@router.get("/{plan_id}/moves", summary="The moves of a plan")
-async def plan_moves(plan_id: str, runtime: RuntimeDep, _p: Reader) -> dict[str, Any]:
+def _unit(post_id: str) -> str:
+    return post_id.partition("/")[0]
+
+
+@router.get(
+    "/{plan_id}/moves",
+    summary="The moves of a plan by NIP (cursor pagination; filter by unit or OPD)",
+)
+async def plan_moves(
+    plan_id: str,
+    runtime: RuntimeDep,
+    _p: Reader,
+    unit: Annotated[
+        str | None, Query(max_length=64, description="Moves from or to this unit")
+    ] = None,
+    opd: Annotated[
+        str | None, Query(max_length=64, description="Moves from or to this OPD")
+    ] = None,
+    cursor: Annotated[str | None, Query(max_length=300)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> dict[str, Any]:
+    after = decode_cursor(cursor, 1)
+    if after is not None and not isinstance(after[0], str):
+        raise Invalid("unknown cursor", "kursor tidak dikenal", field="cursor")
     result = await _result(runtime, plan_id)
-    return {"plan_id": plan_id, "moves": result["moves"]}
+    moves = [
+        m
+        for m in result["moves"]
+        if (unit is None or unit in (_unit(m["from"]), _unit(m["to"])))
+        and (opd is None or opd in (m.get("from_opd"), m.get("to_opd")))
+        and (after is None or m["employee"] > after[0])
+    ]
+    page = moves[:limit]
+    nxt = encode_cursor([page[-1]["employee"]]) if len(moves) > limit else None
+    return {"plan_id": plan_id, "moves": page, "next_cursor": nxt}
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/{plan_id}/export.xlsx",
+    summary="The plan as .xlsx for the Tim Penilai meeting",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}},
+)
+async def export_plan(plan_id: str, runtime: RuntimeDep, _p: Reader) -> Response:
+    row = await _row(runtime, plan_id)
+    result = await _result(runtime, plan_id)
+    nips = sorted(
+        {m["employee"] for m in result["moves"]}
+        | {
+            a["employee"]
+            for m in result.get("explanations", {}).get("moves", [])
+            for a in m["alternatives"]
+        }
+    )
+    async with runtime.engine.connect() as conn:
+        names = await talent.names(conn, nips)
+    data = await run_in_threadpool(plan_workbook, row, result, names)
+    return Response(
+        data,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="rencana-mutasi-{plan_id}.xlsx"'},
+    )
 
 
 @router.get("/{plan_id}/fairness", summary="Justified envy, preferences, distributions")

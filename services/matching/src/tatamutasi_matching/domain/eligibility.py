@@ -154,7 +154,7 @@ def _unknown(en: str, id_: str) -> Check:
 NOT_APPLICABLE = Check("not_applicable")
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
     y, m = divmod(day.month - 1 + months, 12)
     year, month = day.year + y, m + 1
     for d in (day.day, 30, 29, 28):
@@ -221,7 +221,7 @@ class MaxTenure(Rule):
             return _unknown("TMT jabatan is not recorded", "TMT jabatan belum tercatat")
         years = full_years_between(tmt, ctx.effective)
         maximum = ctx.config.max_years_in_jabatan
-        if ctx.effective > _add_months(tmt, 12 * maximum):
+        if ctx.effective > add_months(tmt, 12 * maximum):
             return _fail(
                 f"{years} year(s) in the same jabatan, more than {maximum}: should be moved",
                 f"{years} tahun dalam jabatan yang sama, melebihi {maximum}: perlu dimutasi",
@@ -380,7 +380,7 @@ class RetirementBUP(Rule):
         tmt = ctx.employee.tmt_pensiun
         if tmt is None:
             return _unknown("retirement date (BUP) is not recorded", "TMT pensiun belum tercatat")
-        limit = _add_months(ctx.effective, ctx.config.bup_horizon_months)
+        limit = add_months(ctx.effective, ctx.config.bup_horizon_months)
         if tmt <= limit:
             return _fail(
                 f"retires on {tmt.isoformat()}, before {limit.isoformat()} "
@@ -464,7 +464,7 @@ class PPPKContractEnd(Rule):
         end = ctx.employee.contract_end
         if end is None:
             return _unknown("contract end is not recorded", "akhir perjanjian kerja belum tercatat")
-        limit = _add_months(ctx.effective, ctx.config.contract_horizon_months)
+        limit = add_months(ctx.effective, ctx.config.contract_horizon_months)
         if end < limit:
             return _fail(
                 f"contract ends on {end.isoformat()}, before {limit.isoformat()}",

@@ -1,7 +1,7 @@
 """Explanations of a plan: per move (score, rules, the three best alternatives and why they
 lost) and per employee (why they stay or move), in Indonesian and English."""
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -14,13 +14,19 @@ def _text(en: str, id_: str) -> dict[str, str]:
 
 
 def explain(
-    inst: Instance, assignment: list[int], scores: Mapping[tuple[int, int], int]
+    inst: Instance,
+    assignment: list[int],
+    detail: Callable[[int, int], Any] | None = None,
+    assigned: list[int] | None = None,
 ) -> dict[str, Any]:
+    """`detail(e, p)` gives the score breakdown and rule outcomes of e at p (p = current:
+    staying), for every move and every stay; without it, the instance's own pair and
+    employee details are used."""
     n = len(inst.employees)
-    detail_of = {(inst.pair_employee[k], inst.pair_post[k]): d for k, d in inst.pair_detail.items()}
-    pe = np.asarray(inst.pair_employee, dtype=np.int64)
-    pp = np.asarray(inst.pair_post, dtype=np.int64)
-    ps = np.asarray(inst.pair_score, dtype=np.int64)
+    detail_of = {
+        (int(inst.pair_employee[k]), int(inst.pair_post[k])): d for k, d in inst.pair_detail.items()
+    }
+    pe, pp, ps = inst.pair_employee, inst.pair_post, inst.pair_score
     ok = np.ones(len(pe), dtype=bool)
     if inst.locked_posts and len(pe):
         ok &= ~np.isin(pp, np.fromiter(inst.locked_posts, dtype=np.int64))
@@ -41,8 +47,7 @@ def explain(
     for e, p in enumerate(assignment):
         holders.setdefault(p, []).append(e)
 
-    def score_of(e: int, p: int) -> int:
-        return inst.stay_score[e] if p == inst.current[e] else scores[(e, p)]
+    own = assigned if assigned is not None else inst.assigned_scores(assignment)
 
     def pref_rank(e: int, p: int) -> int | None:
         prefs = inst.preferences[e]
@@ -53,7 +58,7 @@ def explain(
         p = assignment[e]
         if p == inst.current[e]:
             continue
-        s = scores[(e, p)]
+        s = own[e]
         alternatives = []
         for k in by_post[bounds[p] : bounds[p + 1]].tolist():
             a, sa = int(pe[k]), int(ps[k])
@@ -79,9 +84,9 @@ def explain(
             else:
                 code = "placed_elsewhere"
                 why = _text(
-                    f"placed at {inst.posts[where]} (score {score_of(a, where)}), which "
+                    f"placed at {inst.posts[where]} (score {own[a]}), which "
                     "raises the plan's total more",
-                    f"ditempatkan di {inst.posts[where]} (skor {score_of(a, where)}) yang "
+                    f"ditempatkan di {inst.posts[where]} (skor {own[a]}) yang "
                     "lebih menaikkan total rencana",
                 )
             alternatives.append(
@@ -106,6 +111,8 @@ def explain(
         }
         if (e, p) in detail_of:
             move["detail"] = detail_of[(e, p)]
+        elif detail is not None:
+            move["detail"] = detail(e, p)
         moves.append(move)
 
     employees = []
@@ -115,19 +122,21 @@ def explain(
             "employee": inst.employees[e],
             "decision": "move" if p != cur else "stay",
             "post": inst.posts[p],
-            "score": score_of(e, p),
+            "score": own[e],
             "stay_score": inst.stay_score[e],
             "preference_rank": pref_rank(e, p),
         }
         if e in inst.employee_detail:
             row["stay_detail"] = inst.employee_detail[e]
+        elif detail is not None and p == cur:  # a mover's breakdown is in their move
+            row["stay_detail"] = detail(e, cur)
         if p != cur:
-            gain = scores[(e, p)] - inst.stay_score[e]
+            gain = own[e] - inst.stay_score[e]
             row["reason_code"] = "moved"
             row["reason"] = _text(
-                f"moves to {inst.posts[p]}: score {scores[(e, p)]} against {inst.stay_score[e]} "
+                f"moves to {inst.posts[p]}: score {own[e]} against {inst.stay_score[e]} "
                 f"for staying ({gain:+d})",
-                f"dimutasi ke {inst.posts[p]}: skor {scores[(e, p)]} dibanding "
+                f"dimutasi ke {inst.posts[p]}: skor {own[e]} dibanding "
                 f"{inst.stay_score[e]} bila tetap ({gain:+d})",
             )
         elif e in inst.locked_employees or cur in inst.locked_posts:

@@ -27,11 +27,13 @@
   must end with all `capacity` seats filled; `max_moves` caps the number of movers.
 """
 
+import hashlib
+import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -48,16 +50,18 @@ class InstanceError(ValueError):
         self.field = field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Instance:
+    """An indexed, validated instance. Pairs are numpy arrays sorted by (employee, post)."""
+
     employees: tuple[str, ...]  # sorted ids
     current: tuple[int, ...]  # post index per employee
     stay_score: tuple[int, ...]
     posts: tuple[str, ...]  # sorted ids
     capacity: tuple[int, ...]
-    pair_employee: tuple[int, ...]  # sorted by (employee, post)
-    pair_post: tuple[int, ...]
-    pair_score: tuple[int, ...]
+    pair_employee: np.ndarray  # int64, sorted by (employee, post)
+    pair_post: np.ndarray  # int64
+    pair_score: np.ndarray  # int64
     score_max: int
     locked_employees: frozenset[int]
     locked_posts: frozenset[int]
@@ -85,6 +89,43 @@ class Instance:
 
     def movable(self, e: int) -> bool:
         return e not in self.locked_employees and self.current[e] not in self.locked_posts
+
+    @cached_property
+    def _pair_keys(self) -> np.ndarray:
+        return self.pair_employee * max(len(self.posts), 1) + self.pair_post
+
+    @cached_property
+    def employee_offsets(self) -> np.ndarray:
+        """Pairs of employee e are `offsets[e]:offsets[e + 1]`."""
+        return np.searchsorted(self.pair_employee, np.arange(len(self.employees) + 1))
+
+    def pair_index(self, e: int, p: int) -> int:
+        """Index of the pair (e, p), or -1 when it is not eligible."""
+        lo, hi = int(self.employee_offsets[e]), int(self.employee_offsets[e + 1])
+        k = lo + int(np.searchsorted(self.pair_post[lo:hi], p))
+        return k if k < hi and int(self.pair_post[k]) == p else -1
+
+    def score(self, e: int, p: int) -> int | None:
+        """The score of e at p: the stay score at the current post, None if not eligible."""
+        if p == self.current[e]:
+            return self.stay_score[e]
+        k = self.pair_index(e, p)
+        return int(self.pair_score[k]) if k >= 0 else None
+
+    def assigned_scores(self, assignment: Sequence[int]) -> list[int]:
+        """The score of every employee at their assigned post (vectorised `score`)."""
+        a = np.asarray(assignment, dtype=np.int64)
+        cur = np.asarray(self.current, dtype=np.int64)
+        out = np.asarray(self.stay_score, dtype=np.int64).copy()
+        moved = np.nonzero(a != cur)[0]
+        if len(moved):
+            keys = moved * max(len(self.posts), 1) + a[moved]
+            k = np.searchsorted(self._pair_keys, keys)
+            k = np.minimum(k, max(len(self._pair_keys) - 1, 0))
+            if not len(self._pair_keys) or bool(np.any(self._pair_keys[k] != keys)):
+                raise ValueError("an assignment holds a pair that is not eligible")
+            out[moved] = self.pair_score[k]
+        return out.tolist()  # type: ignore[no-any-return]
 
 
 def _err(en: str, id_: str, where: str) -> InstanceError:
@@ -129,7 +170,7 @@ def _pair_error(
     post_ref: Any,
     score_max: int,
     current: tuple[int, ...],
-) -> None:
+) -> NoReturn:
     """Raise the precise error for a pair the fast path refused."""
     where = f"pairs[{i}]"
     if not isinstance(pr, dict):
@@ -277,9 +318,9 @@ def parse_instance(raw: Any) -> Instance:
         stay_score=tuple(emp_rows[e][1] for e in employees),
         posts=posts,
         capacity=tuple(post_rows[p][0] for p in posts),
-        pair_employee=tuple(spe.tolist()),
-        pair_post=tuple(spp.tolist()),
-        pair_score=tuple(np.asarray(ps_list, dtype=np.int64)[order].tolist()),
+        pair_employee=spe,
+        pair_post=spp,
+        pair_score=np.asarray(ps_list, dtype=np.int64)[order],
         score_max=score_max,
         locked_employees=refs("locked_employees", emp_ref),
         locked_posts=refs("locked_posts", post_ref),
@@ -295,3 +336,221 @@ def parse_instance(raw: Any) -> Instance:
         meta=meta,
         options={**opts, "score_max": score_max},
     )
+
+
+def canonical_json(raw: Any) -> bytes:
+    """Sorted keys, no whitespace, UTF-8, no NaN/Infinity. For the integer and string
+    content of an instance this is the RFC 8785 form; it is computed by the C encoder
+    because the pure-Python RFC 8785 serialiser is too slow for millions of pairs."""
+    try:
+        text = json.dumps(
+            raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    except (TypeError, ValueError) as exc:
+        raise InstanceError(
+            f"not canonical JSON: {exc}", f"bukan JSON kanonik: {exc}", field="$"
+        ) from exc
+    return text.encode()
+
+
+def _refs(names: Iterable[str], index: Mapping[str, int], option: str, kind: str) -> frozenset[int]:
+    out = set()
+    for k, name in enumerate(names):
+        if name not in index:
+            what_id = "pegawai" if kind == "employee" else "jabatan"
+            raise _err(
+                f"unknown {kind} {name!r}",
+                f"{what_id} {name!r} tidak dikenal",
+                f"options.{option}[{k}]",
+            )
+        out.add(index[name])
+    return frozenset(out)
+
+
+def from_arrays(
+    *,
+    employees: Sequence[str],
+    current: Sequence[int] | np.ndarray,
+    stay_score: Sequence[int] | np.ndarray,
+    posts: Sequence[str],
+    capacity: Sequence[int] | np.ndarray,
+    pair_employee: np.ndarray,
+    pair_post: np.ndarray,
+    pair_score: np.ndarray,
+    score_max: int,
+    preferences: Sequence[Sequence[int] | None] | None = None,
+    employee_attrs: Sequence[Mapping[str, str]] | None = None,
+    post_attrs: Sequence[Mapping[str, str]] | None = None,
+    locked_employees: Iterable[str] = (),
+    locked_posts: Iterable[str] = (),
+    priority_posts: Iterable[str] = (),
+    max_moves: int | None = None,
+    explain: bool = True,
+    meta: Mapping[str, Any] | None = None,
+) -> Instance:
+    """Index an instance built in memory (the service path: no JSON in between).
+
+    Employees and posts must be sorted and unique, pairs sorted by (employee, post) without
+    duplicates or stay pairs; the result is the same `Instance` that `parse_instance` gives
+    for `to_raw` of it, so both paths share one core and one input hash."""
+    n, m = len(employees), len(posts)
+    if list(employees) != sorted(set(employees)):
+        raise _err(
+            "employees must be sorted and unique", "pegawai harus urut dan unik", "employees"
+        )
+    if list(posts) != sorted(set(posts)):
+        raise _err("posts must be sorted and unique", "jabatan harus urut dan unik", "posts")
+    cur = np.asarray(current, dtype=np.int64)
+    stay = np.asarray(stay_score, dtype=np.int64)
+    cap = np.asarray(capacity, dtype=np.int64)
+    pe = np.ascontiguousarray(pair_employee, dtype=np.int64)
+    pp = np.ascontiguousarray(pair_post, dtype=np.int64)
+    ps = np.ascontiguousarray(pair_score, dtype=np.int64)
+    if len(cur) != n or len(stay) != n or len(cap) != m or not len(pe) == len(pp) == len(ps):
+        raise _err("array lengths differ", "panjang larik berbeda", "$")
+    if n and (cur.min() < 0 or cur.max() >= m):
+        raise _err("current post out of range", "jabatan saat ini di luar rentang", "employees")
+    if n and (stay.min() < 0 or stay.max() > score_max):
+        raise _err("stay score out of range", "skor tetap di luar rentang", "employees")
+    if m and cap.min() < 0:
+        raise _err("negative capacity", "kapasitas negatif", "posts")
+    if len(pe):
+        keys = pe * max(m, 1) + pp
+        if (
+            pe.min() < 0
+            or pe.max() >= n
+            or pp.min() < 0
+            or pp.max() >= m
+            or ps.min() < 0
+            or ps.max() > score_max
+            or bool(np.any(keys[1:] <= keys[:-1]))
+            or bool(np.any(pp == cur[pe]))
+        ):
+            raise _err(
+                "pairs must be sorted, unique, in range and not the stay option",
+                "pasangan harus urut, unik, dalam rentang dan bukan opsi tetap",
+                "pairs",
+            )
+    emp_index = {e: i for i, e in enumerate(employees)}
+    post_index = {p: i for i, p in enumerate(posts)}
+    locked_e = sorted(locked_employees)
+    locked_p = sorted(locked_posts)
+    prio = sorted(priority_posts)
+    options: dict[str, Any] = {
+        "score_max": score_max,
+        "locked_employees": locked_e,
+        "locked_posts": locked_p,
+        "priority_posts": prio,
+    }
+    if max_moves is not None:
+        options["max_moves"] = _int(max_moves, "options.max_moves", 0)
+    if not explain:
+        options["explain"] = False
+    prefs = list(preferences) if preferences is not None else [None] * n
+    return Instance(
+        employees=tuple(employees),
+        current=tuple(cur.tolist()),
+        stay_score=tuple(stay.tolist()),
+        posts=tuple(posts),
+        capacity=tuple(cap.tolist()),
+        pair_employee=pe,
+        pair_post=pp,
+        pair_score=ps,
+        score_max=score_max,
+        locked_employees=_refs(locked_e, emp_index, "locked_employees", "employee"),
+        locked_posts=_refs(locked_p, post_index, "locked_posts", "post"),
+        priority_posts=_refs(prio, post_index, "priority_posts", "post"),
+        max_moves=max_moves,
+        explain=explain,
+        preferences=tuple(tuple(x or ()) for x in prefs),
+        has_preferences=tuple(x is not None for x in prefs),
+        employee_attrs=tuple(employee_attrs or ({},) * n),
+        post_attrs=tuple(post_attrs or ({},) * m),
+        meta=dict(meta or {}),
+        options=options,
+    )
+
+
+def to_raw(inst: Instance, *, pairs: bool = True) -> dict[str, Any]:
+    """The instance as `tatamutasi.plan-instance/v1` JSON data (sorted, canonical order):
+    `parse_instance(to_raw(inst))` indexes to the same instance."""
+    employees = []
+    for e, eid in enumerate(inst.employees):
+        row: dict[str, Any] = {
+            "id": eid,
+            "current_post": inst.posts[inst.current[e]],
+            "stay_score": inst.stay_score[e],
+            "attrs": dict(inst.employee_attrs[e]),
+        }
+        if inst.has_preferences[e]:
+            row["preferences"] = [inst.posts[p] for p in inst.preferences[e]]
+        if e in inst.employee_detail:
+            row["detail"] = inst.employee_detail[e]
+        employees.append(row)
+    raw: dict[str, Any] = {
+        "format": FORMAT,
+        "employees": employees,
+        "posts": [
+            {"id": pid, "capacity": inst.capacity[p], "attrs": dict(inst.post_attrs[p])}
+            for p, pid in enumerate(inst.posts)
+        ],
+        "options": dict(inst.options),
+        "meta": dict(inst.meta),
+    }
+    if pairs:
+        out = []
+        for k, (e, p, s) in enumerate(
+            zip(
+                inst.pair_employee.tolist(),
+                inst.pair_post.tolist(),
+                inst.pair_score.tolist(),
+                strict=True,
+            )
+        ):
+            pair: dict[str, Any] = {"employee": inst.employees[e], "post": inst.posts[p]}
+            pair["score"] = s
+            if k in inst.pair_detail:
+                pair["detail"] = inst.pair_detail[k]
+            out.append(pair)
+        raw["pairs"] = out
+    return raw
+
+
+_PAIRS_MARK = "\x00pairs\x00"
+_CHUNK = 200_000
+
+
+def instance_sha256(inst: Instance) -> str:
+    """SHA-256 of the canonical JSON of `to_raw(inst)`, streamed: the pairs (millions in a
+    large Pemda) are written chunk by chunk and never held as JSON objects."""
+    head = to_raw(inst, pairs=False)
+    head["pairs"] = _PAIRS_MARK
+    text = canonical_json(head).decode()
+    token = json.dumps(_PAIRS_MARK, ensure_ascii=False)
+    if text.count(token) != 1:  # an id contains the mark: take the slow, plain way
+        return hashlib.sha256(canonical_json(to_raw(inst))).hexdigest()
+    before, after = text.split(token)
+    digest = hashlib.sha256(before.encode())
+    digest.update(b"[")
+    ej = [json.dumps(x, ensure_ascii=False) for x in inst.employees]
+    pj = [json.dumps(x, ensure_ascii=False) for x in inst.posts]
+    total = len(inst.pair_employee)
+    for a in range(0, total, _CHUNK):
+        b = min(total, a + _CHUNK)
+        es = inst.pair_employee[a:b].tolist()
+        ps = inst.pair_post[a:b].tolist()
+        ss = inst.pair_score[a:b].tolist()
+        parts = [
+            f'{{"employee":{ej[e]},"post":{pj[p]},"score":{s}}}'
+            for e, p, s in zip(es, ps, ss, strict=True)
+        ]
+        for k in (k for k in inst.pair_detail if a <= k < b):
+            pair = {"detail": inst.pair_detail[k], "employee": inst.employees[es[k - a]]}
+            pair.update(post=inst.posts[ps[k - a]], score=ss[k - a])
+            parts[k - a] = canonical_json(pair).decode()
+        if a:
+            digest.update(b",")
+        digest.update(",".join(parts).encode())
+    digest.update(b"]")
+    digest.update(after.encode())
+    return digest.hexdigest()

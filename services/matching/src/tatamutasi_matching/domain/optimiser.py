@@ -19,7 +19,7 @@ byte-identical output).
 import hashlib
 import heapq
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -28,7 +28,30 @@ from ortools.graph.python import min_cost_flow
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from tatamutasi_matching.domain.instance import Instance, InstanceError, parse_instance
+from tatamutasi_matching.domain.instance import (
+    Instance,
+    InstanceError,
+    canonical_json,
+    instance_sha256,
+    parse_instance,
+)
+
+__all__ = [
+    "OPTIMISER_VERSION",
+    "RESULT_FORMAT",
+    "DetailProvider",
+    "SolverError",
+    "canonical_json",
+    "dump_result",
+    "fairness",
+    "input_hash",
+    "result_hash",
+    "solve",
+    "solve_instance",
+]
+
+DetailProvider = Callable[[int, int], Any]
+"""`detail(e, p)`: the explanation detail of employee e at post p (p = current: staying)."""
 
 OPTIMISER_VERSION = "optimiser/1"
 RESULT_FORMAT = "tatamutasi.plan-result/v1"
@@ -44,29 +67,13 @@ class SolverError(RuntimeError):
     """The solver failed on a valid instance (never expected; reported, not hidden)."""
 
 
-def canonical_json(raw: Any) -> bytes:
-    """Sorted keys, no whitespace, UTF-8, no NaN/Infinity. For the integer and string
-    content of an instance this is the RFC 8785 form; it is computed by the C encoder
-    because the pure-Python RFC 8785 serialiser is too slow for millions of pairs."""
-    try:
-        text = json.dumps(
-            raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        )
-    except (TypeError, ValueError) as exc:
-        raise InstanceError(
-            f"not canonical JSON: {exc}", f"bukan JSON kanonik: {exc}", field="$"
-        ) from exc
-    return text.encode()
-
-
 def input_hash(raw: Any) -> str:
     return hashlib.sha256(canonical_json(raw)).hexdigest()
 
 
 def _allowed_pairs(inst: Instance) -> np.ndarray:
     """Indices of pairs the options allow (movable employee, unlocked target)."""
-    pe = np.asarray(inst.pair_employee, dtype=np.int64)
-    pp = np.asarray(inst.pair_post, dtype=np.int64)
+    pe, pp = inst.pair_employee, inst.pair_post
     ok = np.ones(len(pe), dtype=bool)
     if inst.locked_employees:
         ok &= ~np.isin(pe, np.fromiter(inst.locked_employees, dtype=np.int64))
@@ -82,9 +89,10 @@ def _solve_flow(inst: Instance) -> list[int]:
     """Min-cost flow: source → employee → (stay | eligible post) → sink."""
     n, m = len(inst.employees), len(inst.posts)
     allowed = _allowed_pairs(inst)
-    pe = np.asarray(inst.pair_employee, dtype=np.int64)[allowed]
-    pp = np.asarray(inst.pair_post, dtype=np.int64)[allowed]
-    ps = np.asarray(inst.pair_score, dtype=np.int64)[allowed]
+    if len(allowed) == len(inst.pair_employee):
+        pe, pp, ps = inst.pair_employee, inst.pair_post, inst.pair_score
+    else:
+        pe, pp, ps = inst.pair_employee[allowed], inst.pair_post[allowed], inst.pair_score[allowed]
     source, sink = 0, 1 + n + m
     big = inst.score_max * max(n, 1) + 1
     eff = inst.effective_capacity()
@@ -93,13 +101,18 @@ def _solve_flow(inst: Instance) -> list[int]:
     heads = [1 + emp, 1 + n + np.asarray(inst.current, np.int64), 1 + n + pp]
     caps = [np.ones(n, np.int64), np.ones(n, np.int64), np.ones(len(pe), np.int64)]
     costs = [np.zeros(n, np.int64), -np.asarray(inst.stay_score, np.int64), -ps]
-    pt, ph, pc, pk = [], [], [], []
+    pt: list[int] = []
+    ph: list[int] = []
+    pc: list[int] = []
+    pk: list[int] = []
     for p in range(m):
         bonus = min(inst.capacity[p], eff[p]) if p in inst.priority_posts else 0
-        if bonus:
-            pt.append(1 + n + p), ph.append(sink), pc.append(bonus), pk.append(-big)
-        if eff[p] - bonus:
-            pt.append(1 + n + p), ph.append(sink), pc.append(eff[p] - bonus), pk.append(0)
+        for seats, cost in ((bonus, -big), (eff[p] - bonus, 0)):
+            if seats:  # priority seats first, at a lexicographic bonus
+                pt.append(1 + n + p)
+                ph.append(sink)
+                pc.append(seats)
+                pk.append(cost)
     tails.append(np.asarray(pt, np.int64))
     heads.append(np.asarray(ph, np.int64))
     caps.append(np.asarray(pc, np.int64))
@@ -128,9 +141,8 @@ def _solve_milp(inst: Instance) -> list[int]:
     """Exact MILP (HiGHS) for the move cap, which breaks the network structure."""
     n, m = len(inst.employees), len(inst.posts)
     allowed = _allowed_pairs(inst)
-    pe = np.asarray(inst.pair_employee, dtype=np.int64)[allowed]
-    pp = np.asarray(inst.pair_post, dtype=np.int64)[allowed]
-    ps = np.asarray(inst.pair_score, dtype=np.float64)[allowed]
+    pe, pp = inst.pair_employee[allowed], inst.pair_post[allowed]
+    ps = inst.pair_score[allowed].astype(np.float64)
     k = len(pe)
     prio = sorted(inst.priority_posts)
     nv = n + k + len(prio)
@@ -151,11 +163,14 @@ def _solve_milp(inst: Instance) -> list[int]:
     ]
     upper = np.ones(nv)
     if prio:
-        rows, cs, vals = [], [], []
+        rows: list[int] = []
+        cs: list[int] = []
+        vals: list[float] = []
         for r, p in enumerate(prio):  # y_p - sum_e x_ep <= 0
-            rows.append(r), cs.append(n + k + r), vals.append(1.0)
-            for c in np.nonzero(var_post == p)[0].tolist():
-                rows.append(r), cs.append(c), vals.append(-1.0)
+            members = [n + k + r, *np.nonzero(var_post == p)[0].tolist()]
+            rows += [r] * len(members)
+            cs += members
+            vals += [1.0] + [-1.0] * (len(members) - 1)
         a_prio = sparse.csr_matrix((vals, (rows, cs)), shape=(len(prio), nv))
         constraints.append(LinearConstraint(a_prio, -np.inf, 0))
         upper[n + k :] = [min(inst.capacity[p], eff[p]) for p in prio]
@@ -187,14 +202,14 @@ def _solve_milp(inst: Instance) -> list[int]:
     return assignment
 
 
-def _pair_scores(inst: Instance) -> dict[tuple[int, int], int]:
-    return {
-        (e, p): s
-        for e, p, s in zip(inst.pair_employee, inst.pair_post, inst.pair_score, strict=True)
-    }
+def _score(inst: Instance, e: int, p: int) -> int:
+    s = inst.score(e, p)
+    if s is None:  # pragma: no cover - callers only ask for eligible pairs
+        raise SolverError(f"pair ({inst.employees[e]}, {inst.posts[p]}) is not eligible")
+    return s
 
 
-def _solve_stable(inst: Instance, scores: Mapping[tuple[int, int], int]) -> list[int]:
+def _solve_stable(inst: Instance) -> list[int]:
     """Employee-proposing deferred acceptance with incumbents first at their own post."""
     n = len(inst.employees)
     eff = inst.effective_capacity()
@@ -205,12 +220,14 @@ def _solve_stable(inst: Instance, scores: Mapping[tuple[int, int], int]) -> list
             stated = list(inst.preferences[e])
             if inst.current[e] in stated:  # posts ranked below staying are never proposed to
                 stated = stated[: stated.index(inst.current[e])]
-            listed = [p for p in stated if p not in inst.locked_posts and (e, p) in scores]
+            listed = [
+                p for p in stated if p not in inst.locked_posts and inst.pair_index(e, p) >= 0
+            ]
         prefs.append([*listed, inst.current[e]])
 
     def priority(e: int, p: int) -> tuple[int, int, int]:
         incumbent = int(inst.current[e] == p)
-        return (incumbent, scores.get((e, p), inst.stay_score[e]), -e)
+        return (incumbent, _score(inst, e, p), -e)
 
     held: list[list[tuple[tuple[int, int, int], int]]] = [[] for _ in inst.posts]
     nxt = [0] * n
@@ -240,8 +257,11 @@ def _rank(inst: Instance, e: int, p: int) -> int:
 
 
 def fairness(
-    inst: Instance, assignment: list[int], scores: Mapping[tuple[int, int], int]
+    inst: Instance, assignment: list[int], assigned: list[int] | None = None
 ) -> dict[str, Any]:
+    """Justified envy, moves against stated preference and the distribution of moves;
+    `assigned`: each employee's score at their post (`Instance.assigned_scores`)."""
+    own = assigned if assigned is not None else inst.assigned_scores(assignment)
     n = len(inst.employees)
     eff = inst.effective_capacity()
     occupants: list[list[int]] = [[] for _ in inst.posts]
@@ -249,7 +269,8 @@ def fairness(
         occupants[p].append(e)
 
     def prio(e: int, p: int) -> tuple[int, int]:
-        return (int(inst.current[e] == p), scores.get((e, p), inst.stay_score[e]))
+        s = own[e] if assignment[e] == p else _score(inst, e, p)
+        return (int(inst.current[e] == p), s)
 
     weakest: list[tuple[int, int] | None] = [
         min((prio(o, p) for o in occ), default=None) if len(occ) >= eff[p] else None
@@ -274,7 +295,7 @@ def fairness(
         for p in inst.preferences[e]:
             if _rank(inst, e, p) >= mine:
                 break
-            if p == a or p in inst.locked_posts or (e, p) not in scores:
+            if p == a or p in inst.locked_posts or inst.pair_index(e, p) < 0:
                 continue
             w = weakest[p]
             if w is None or prio(e, p) > w:
@@ -298,18 +319,20 @@ def fairness(
     }
 
 
-def _unmet(
-    inst: Instance, assignment: list[int], mode: Mode, scores: Mapping[tuple[int, int], int]
-) -> list[dict[str, Any]]:
+def _unmet(inst: Instance, assignment: list[int], mode: Mode) -> list[dict[str, Any]]:
     unmet: list[dict[str, Any]] = []
     occupancy = [0] * len(inst.posts)
     for p in assignment:
         occupancy[p] += 1
     moves = sum(1 for e, p in enumerate(assignment) if p != inst.current[e])
     candidates: dict[int, set[int]] = {p: set() for p in inst.priority_posts}
-    for e, p in scores:
-        if p in candidates and inst.movable(e):
-            candidates[p].add(e)
+    if candidates and len(inst.pair_employee):
+        hit = np.isin(inst.pair_post, np.fromiter(candidates, dtype=np.int64))
+        for e, p in zip(
+            inst.pair_employee[hit].tolist(), inst.pair_post[hit].tolist(), strict=True
+        ):
+            if inst.movable(e):
+                candidates[p].add(e)
     for p in sorted(inst.priority_posts):
         seats = inst.capacity[p]
         if occupancy[p] >= seats:
@@ -375,16 +398,35 @@ def _unmet(
 
 
 def solve(raw: Any, mode: Mode = "optimal") -> dict[str, Any]:
-    """Validate and solve an instance; the result is deterministic plain data."""
+    """Validate and solve an instance given as JSON data; the result is deterministic plain
+    data whose `input_sha256` is the SHA-256 of the canonical JSON of `raw`."""
+    _check_mode(mode)
+    digest = input_hash(raw)
+    return solve_instance(parse_instance(raw), mode, input_sha256=digest)
+
+
+def _check_mode(mode: str) -> None:
     if mode not in ("optimal", "stable"):
         raise InstanceError(
             "mode must be optimal or stable", "mode harus optimal atau stable", field="mode"
         )
-    digest = input_hash(raw)
-    inst = parse_instance(raw)
-    scores = _pair_scores(inst)
+
+
+def solve_instance(
+    inst: Instance,
+    mode: Mode = "optimal",
+    *,
+    input_sha256: str | None = None,
+    detail: DetailProvider | None = None,
+) -> dict[str, Any]:
+    """Solve an indexed instance (from `parse_instance` or `instance.from_arrays`).
+
+    `input_sha256` defaults to the streamed hash of the instance's canonical JSON;
+    `detail(e, p)` adds the score breakdown and rule outcomes to explanations."""
+    _check_mode(mode)
+    digest = input_sha256 or instance_sha256(inst)
     if mode == "stable":
-        assignment = _solve_stable(inst, scores)
+        assignment = _solve_stable(inst)
         solver = {"name": "deferred-acceptance (employee-proposing)", "version": OPTIMISER_VERSION}
     elif inst.max_moves is not None:
         assignment = _solve_milp(inst)
@@ -394,33 +436,30 @@ def solve(raw: Any, mode: Mode = "optimal") -> dict[str, Any]:
         solver = {"name": "ortools.SimpleMinCostFlow", "version": ORTOOLS_VERSION}
     from tatamutasi_matching.domain.explain import explain  # local: explain imports us
 
-    def score_of(e: int, p: int) -> int:
-        return inst.stay_score[e] if p == inst.current[e] else scores[(e, p)]
-
+    assigned = inst.assigned_scores(assignment)
     rows = []
     moves = []
     for e, p in enumerate(assignment):
-        moved = p != inst.current[e]
+        cur = inst.current[e]
+        moved = p != cur
+        s = assigned[e]
         rows.append(
-            {
-                "employee": inst.employees[e],
-                "post": inst.posts[p],
-                "moved": moved,
-                "score": score_of(e, p),
-            }
+            {"employee": inst.employees[e], "post": inst.posts[p], "moved": moved, "score": s}
         )
         if moved:
-            moves.append(
-                {
-                    "employee": inst.employees[e],
-                    "from": inst.posts[inst.current[e]],
-                    "to": inst.posts[p],
-                    "score": scores[(e, p)],
-                    "stay_score": inst.stay_score[e],
-                    "gain": scores[(e, p)] - inst.stay_score[e],
-                }
-            )
-    unmet = _unmet(inst, assignment, mode, scores)
+            move = {
+                "employee": inst.employees[e],
+                "from": inst.posts[cur],
+                "to": inst.posts[p],
+                "score": s,
+                "stay_score": inst.stay_score[e],
+                "gain": s - inst.stay_score[e],
+            }
+            for key, q in (("from_opd", cur), ("to_opd", p)):
+                if "opd" in inst.post_attrs[q]:
+                    move[key] = inst.post_attrs[q]["opd"]
+            moves.append(move)
+    unmet = _unmet(inst, assignment, mode)
     eff = inst.effective_capacity()
     overstaffed = [
         {"post": inst.posts[p], "capacity": inst.capacity[p], "holders": inst.incumbents[p]}
@@ -439,7 +478,7 @@ def solve(raw: Any, mode: Mode = "optimal") -> dict[str, Any]:
         "assignment": rows,
         "unmet": unmet,
         "overstaffed_posts": overstaffed,
-        "fairness": fairness(inst, assignment, scores),
+        "fairness": fairness(inst, assignment, assigned),
         "provenance": {
             "input_sha256": digest,
             "optimiser": OPTIMISER_VERSION,
@@ -449,7 +488,7 @@ def solve(raw: Any, mode: Mode = "optimal") -> dict[str, Any]:
         },
     }
     if inst.explain:
-        result["explanations"] = explain(inst, assignment, scores)
+        result["explanations"] = explain(inst, assignment, detail, assigned)
     return result
 
 

@@ -300,3 +300,23 @@ def training_needs(
         }
         for (jd, comp) in sorted(counts, key=lambda k: (-counts[k], k))
     ]
+
+
+def unit_training_needs(
+    employees: Iterable[Employee],
+    posts: Mapping[str, Post],
+    as_of: date,
+    cfg: ScoringConfig | None = None,
+) -> list[dict[str, object]]:
+    """`training_needs` per unit (the employees' current unit), units in id order."""
+    units: dict[str, list[Employee]] = {}
+    for e in employees:
+        units.setdefault(e.unor_id, []).append(e)
+    return [
+        {
+            "unit": unit,
+            "employees": len(members),
+            "needs": training_needs(members, posts, as_of, cfg),
+        }
+        for unit, members in sorted(units.items())
+    ]

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.concurrency import run_in_threadpool
 
 from tatamutasi_contracts.mutasi import MutasiPlanComputed, Solver
-from tatamutasi_matching.adapters.orm import plan
+from tatamutasi_matching.adapters.orm import formasi_need, plan
 from tatamutasi_matching.domain.eligibility import (
     BlackoutWindow,
     EligibilityConfig,
@@ -23,8 +23,9 @@ from tatamutasi_matching.domain.eligibility import (
     Waiver,
 )
 from tatamutasi_matching.domain.instance import InstanceError
-from tatamutasi_matching.domain.optimiser import canonical_json, dump_result, solve
-from tatamutasi_matching.domain.planning import PlanningError, RoundConfig, build_instance
+from tatamutasi_matching.domain.optimiser import canonical_json, dump_result
+from tatamutasi_matching.domain.planning import PlanningError, RoundConfig, prepare
+from tatamutasi_matching.domain.planning import plan as plan_round
 from tatamutasi_matching.domain.scoring import ScoringConfig
 from tatamutasi_matching.service import talent, waivers
 from tatamutasi_platform.clock import utcnow
@@ -87,8 +88,37 @@ class PlanRequest(BaseModel):
         )
 
 
+async def _check_references(conn: AsyncConnection, request: PlanRequest) -> None:
+    """Locked and priority entries must name employees and posts the read models know."""
+    if not (request.locked_employees or request.locked_posts or request.priority_posts):
+        return
+    snap = await talent.snapshot(conn)
+    nips = {e.nip for e in snap.employees}
+    posts = {e.current_post_id for e in snap.employees}
+    posts |= {
+        talent.post_id(r.unit_id, r.jabatan_id)
+        for r in await conn.execute(sa.select(formasi_need.c.unit_id, formasi_need.c.jabatan_id))
+    }
+    for k, nip in enumerate(request.locked_employees):
+        if nip not in nips:
+            raise Invalid(
+                f"unknown employee {nip!r}",
+                f"pegawai {nip!r} tidak dikenal",
+                field=f"locked_employees[{k}]",
+            )
+    for name in ("locked_posts", "priority_posts"):
+        for k, pid in enumerate(getattr(request, name)):
+            if pid not in posts:
+                raise Invalid(
+                    f"unknown post {pid!r}: neither held nor in the formasi",
+                    f"jabatan {pid!r} tidak dikenal: tidak dipangku dan tidak ada di formasi",
+                    field=f"{name}[{k}]",
+                )
+
+
 async def queue(conn: AsyncConnection, request: PlanRequest, actor: Actor) -> str:
     request.round_config()  # validate before accepting the job
+    await _check_references(conn, request)
     plan_id = str(uuid.uuid4())
     await conn.execute(
         plan.insert().values(
@@ -113,8 +143,8 @@ async def _set(runtime: Runtime, plan_id: str, **values: Any) -> None:
 def _compute(
     request: PlanRequest, employees: Any, posts: Any, waived: tuple[Waiver, ...]
 ) -> tuple[dict[str, Any], bytes]:
-    raw = build_instance(employees, posts, replace(request.round_config(), waivers=waived))
-    result = solve(raw, request.mode)
+    prepared = prepare(employees, posts, replace(request.round_config(), waivers=waived))
+    result = plan_round(prepared, request.mode)
     return result, dump_result(result)
 
 
@@ -142,9 +172,9 @@ async def run(runtime: Runtime, plan_id: str, actor: Actor) -> None:
         await _set(runtime, plan_id, status="failed", progress=100, error=json.dumps(error))
         return
     except Exception:
-        error = {"field": None, "en": "the plan could not be computed (server error)",
-                 "id": "rencana tidak dapat dihitung (kesalahan server)"}  # fmt: skip
-        await _set(runtime, plan_id, status="failed", progress=100, error=json.dumps(error))
+        failure = {"field": None, "en": "the plan could not be computed (server error)",
+                   "id": "rencana tidak dapat dihitung (kesalahan server)"}  # fmt: skip
+        await _set(runtime, plan_id, status="failed", progress=100, error=json.dumps(failure))
         raise
     config_sha = hashlib.sha256(canonical_json(json.loads(req[0]))).hexdigest()
     result_sha = hashlib.sha256(data).hexdigest()
@@ -194,3 +224,31 @@ async def run(runtime: Runtime, plan_id: str, actor: Actor) -> None:
 
 async def get(conn: AsyncConnection, plan_id: str) -> Any:
     return (await conn.execute(sa.select(plan).where(plan.c.plan_id == plan_id))).first()
+
+
+async def list_rows(
+    conn: AsyncConnection,
+    *,
+    status: str | None = None,
+    mode: str | None = None,
+    scenario: str | None = None,
+    after: tuple[str, str] | None = None,
+    limit: int = 50,
+) -> list[Any]:
+    """Plans oldest first (keyset on created_at, plan_id), without their results."""
+    cols = [c for c in plan.c if c.name != "result"]
+    q = sa.select(*cols).order_by(plan.c.created_at, plan.c.plan_id).limit(limit)
+    if status is not None:
+        q = q.where(plan.c.status == status)
+    if mode is not None:
+        q = q.where(plan.c.mode == mode)
+    if scenario is not None:
+        q = q.where(plan.c.scenario == scenario)
+    if after is not None:
+        q = q.where(
+            sa.or_(
+                plan.c.created_at > after[0],
+                sa.and_(plan.c.created_at == after[0], plan.c.plan_id > after[1]),
+            )
+        )
+    return list(await conn.execute(q))

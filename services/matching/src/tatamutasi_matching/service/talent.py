@@ -4,7 +4,9 @@ incrementally; personal data (birth date, NIK, family) is never stored — the a
 the birth year encoded in a PNS NIP."""
 
 import json
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -13,7 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tatamutasi_contracts import formasi as fe
 from tatamutasi_contracts import pegawai as pe
-from tatamutasi_matching.adapters.orm import employee_profile, formasi_need, jabatan_catalogue
+from tatamutasi_matching.adapters.orm import (
+    employee_profile,
+    formasi_need,
+    jabatan_catalogue,
+    platform,
+)
+from tatamutasi_matching.domain.batch import Employees, RoundSettings, employee_features
 from tatamutasi_matching.domain.model import (
     Aspiration,
     Assessment,
@@ -33,7 +41,12 @@ def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
+_generation = 0  # bumped by every profile write in this process (see `snapshot`)
+
+
 async def _update(conn: AsyncConnection, nip: str, change: Callable[[Doc], None]) -> None:
+    global _generation
+    _generation += 1
     t = employee_profile
     row = (await conn.execute(sa.select(t.c.doc).where(t.c.nip == nip))).first()
     doc: Doc = json.loads(row[0]) if row else {"nip": nip}
@@ -174,7 +187,7 @@ def employee_from_doc(doc: Doc) -> Employee:
         name=doc.get("name") or nip,
         current_post_id=post_id(doc.get("unor_id") or "", doc.get("jabatan_id") or ""),
         unor_id=doc.get("unor_id") or "",
-        kind=kind,
+        kind="PPPK" if kind == "PPPK" else "PNS",
         sex=doc.get("sex"),
         birth_year=int(nip[:4]) if kind == "PNS" and nip[:4].isdigit() else None,
         tmt_jabatan=_d(doc.get("tmt_jabatan")),
@@ -266,7 +279,8 @@ async def load_posts(conn: AsyncConnection, employees: list[Employee]) -> list[P
     """Every post with a formasi need, plus every post someone holds (capacity = need, 0 if
     none: its holders keep their seats and the optimiser reports it as over capacity)."""
     needs = {
-        (r.unit_id, r.jabatan_id): r.count for r in await conn.execute(sa.select(formasi_need))
+        (r.unit_id, r.jabatan_id): int(r._mapping["count"])
+        for r in await conn.execute(sa.select(formasi_need))
     }
     for e in employees:
         key = (e.unor_id, e.current_post_id[len(e.unor_id) + 1 :])
@@ -278,3 +292,78 @@ async def load_posts(conn: AsyncConnection, employees: list[Employee]) -> list[P
         post_from(unit, catalogue.get(jab), jab, count)
         for (unit, jab), count in sorted(needs.items())
     ]
+
+
+# -- cached employee features (single-vacancy candidates) -----------------------------------
+
+CONSUMER = "matching-read-models"
+
+
+@dataclass
+class Snapshot:
+    """All employees of the read model and their features per round setting, reused while
+    the read model is unchanged."""
+
+    key: tuple[Any, ...]
+    employees: list[Employee]
+    features: "OrderedDict[str, Employees]" = field(default_factory=OrderedDict)
+
+    def features_for(self, settings: RoundSettings) -> Employees:
+        k = json.dumps(
+            [
+                settings.effective.isoformat(),
+                settings.eligibility.fingerprint(),
+                settings.scoring.as_dict(),
+                settings.ninebox.as_dict(),
+            ],
+            sort_keys=True,
+        )
+        if k not in self.features:
+            self.features[k] = employee_features(self.employees, settings)
+            while len(self.features) > 4:
+                self.features.popitem(last=False)
+        self.features.move_to_end(k)
+        return self.features[k]
+
+
+_SNAPSHOTS: dict[str, Snapshot] = {}
+
+
+async def _snapshot_key(conn: AsyncConnection) -> tuple[Any, ...]:
+    """Changes whenever the profiles may have: a profile written in this process, an event
+    applied by the consumer (committed with the profile it changed), or rows added/removed."""
+    t = employee_profile
+    rows = (
+        await conn.execute(sa.select(sa.func.count(), sa.func.min(t.c.nip), sa.func.max(t.c.nip)))
+    ).one()
+    pe_t = platform.processed_events
+    done = (
+        await conn.execute(
+            sa.select(sa.func.count(), sa.func.max(pe_t.c.processed_at)).where(
+                pe_t.c.consumer == CONSUMER
+            )
+        )
+    ).one()
+    return (_generation, *rows, done[0], str(done[1]))
+
+
+async def snapshot(conn: AsyncConnection) -> Snapshot:
+    """The employees of the read model, loaded once and reused until they change."""
+    url = str(conn.engine.url)
+    key = await _snapshot_key(conn)
+    cached = _SNAPSHOTS.get(url)
+    if cached is None or cached.key != key:
+        cached = Snapshot(key, await load_employees(conn))
+        _SNAPSHOTS[url] = cached
+    return cached
+
+
+async def names(conn: AsyncConnection, nips: list[str]) -> dict[str, str]:
+    """Names of the given employees (for exports)."""
+    out: dict[str, str] = {}
+    t = employee_profile
+    for k in range(0, len(nips), 500):
+        q = sa.select(t.c.nip, t.c.doc).where(t.c.nip.in_(nips[k : k + 500]))
+        for row in await conn.execute(q):
+            out[row.nip] = json.loads(row.doc).get("name") or row.nip
+    return out

@@ -211,3 +211,77 @@ HISTORY_TABLES = (
     keluarga,
     aspirasi,
 )
+
+# -- 0003: SIASN write-back queue and sync jobs -----------------------------------------------
+
+#: Durable queue of executed mutasi to post to SIASN (`/jabatan/unorjabatan/save`). A row is
+#: written in the same transaction as the placement it writes back, so neither a crash nor a
+#: SIASN outage loses one. Status: pending, running (leased), succeeded, failed,
+#: not_configured (SIASN is not configured for this service).
+siasn_writeback = sa.Table(
+    "siasn_writeback",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("proposal_id", sa.String(64), nullable=False),
+    sa.Column("nip", sa.String(18), nullable=False, index=True),
+    sa.Column("event_id", sa.String(64), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("error_kind", sa.String(32), nullable=True),
+    sa.Column("last_error", sa.String(1000), nullable=True),
+    sa.Column("rw_jabatan_id", sa.String(64), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_by", sa.String(200), nullable=False),
+    sa.Index("ix_siasn_writeback_proposal_id", "proposal_id", unique=True),
+    sa.Index("ix_siasn_writeback_status_due", "status", "next_attempt_at"),
+)
+
+#: A SIASN → registry sync over a list of NIPs (resumable: each NIP's outcome is a row).
+siasn_sync_job = sa.Table(
+    "siasn_sync_job",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),  # queued running completed stopped
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("done", sa.Integer, nullable=False),
+    sa.Column("failed", sa.Integer, nullable=False),
+    sa.Column("changed", sa.Integer, nullable=False),
+    sa.Column("with_unor", sa.Boolean, nullable=False),
+    sa.Column("unor_status", sa.String(200), nullable=True),
+    sa.Column("message", sa.String(1000), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+siasn_sync_item = sa.Table(
+    "siasn_sync_item",
+    metadata,
+    sa.Column("job_id", sa.String(36), sa.ForeignKey("siasn_sync_job.id"), primary_key=True),
+    sa.Column("nip", sa.String(18), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending done failed
+    sa.Column("outcome", sa.String(16), nullable=True),  # registered updated unchanged
+    sa.Column("kind", sa.String(32), nullable=True),
+    sa.Column("resource", sa.String(64), nullable=True),
+    sa.Column("reason", sa.String(1000), nullable=True),
+    sa.Column("alasan", sa.String(1000), nullable=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Index("ix_siasn_sync_item_job_status", "job_id", "status", "position"),
+)
+
+#: Fingerprint of what was last applied from SIASN per key (a NIP, or `ref-unor:<instansi>`):
+#: a re-run skips what did not change and emits nothing for it.
+siasn_sync_state = sa.Table(
+    "siasn_sync_state",
+    metadata,
+    sa.Column("key", sa.String(80), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("synced_at", sa.DateTime(timezone=True), nullable=False),
+)

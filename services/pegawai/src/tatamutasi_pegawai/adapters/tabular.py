@@ -6,6 +6,7 @@ Indonesian headers, each mapped to a field of the registration body."""
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -252,17 +253,23 @@ class CellError:
     id: str
 
 
+_ISO_DATE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[ T]00:00(?::00)?)?$")
+_DMY_DATE = re.compile(r"^(?P<d>\d{1,2})[-/](?P<m>\d{1,2})[-/](?P<y>\d{4})$")
+
+
 def _parse_date(value: Any) -> date | CellError:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     text = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"):
+    match = _ISO_DATE.match(text) or _DMY_DATE.match(text)
+    if match is not None:
+        groups = match.groupdict()
         try:
-            return datetime.strptime(text, fmt).date()
+            return date(int(groups["y"]), int(groups["m"]), int(groups["d"]))
         except ValueError:
-            continue
+            pass
     return CellError(
         f"{text!r} is not a date (YYYY-MM-DD or DD-MM-YYYY)",
         f"{text!r} bukan tanggal (YYYY-MM-DD atau DD-MM-YYYY)",

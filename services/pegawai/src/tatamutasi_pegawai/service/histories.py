@@ -2,7 +2,7 @@
 current state when the row is the newest of its kind, and stages the matching event."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -32,7 +32,13 @@ from tatamutasi_pegawai.adapters.orm import (
 from tatamutasi_pegawai.domain import rules
 from tatamutasi_pegawai.domain.nip import FieldIssue, Kind
 from tatamutasi_pegawai.domain.reference import ReferenceTables
-from tatamutasi_pegawai.service.registry import PPPK_GOLONGAN, PegawaiView, bump, invalid
+from tatamutasi_pegawai.service.registry import (
+    PPPK_GOLONGAN,
+    PegawaiView,
+    bump,
+    invalid,
+    pppk_golongan,
+)
 from tatamutasi_platform.clock import utcnow
 from tatamutasi_platform.runtime import Transaction
 
@@ -96,6 +102,7 @@ class JabatanEntry:
     proposal_id: str | None = None
     source: str = "correction"
     siasn_id: str | None = None
+    history_only: bool = False  # a row known to be older than the current post (sync)
 
 
 ACTING = ("PLT", "PLH")
@@ -148,8 +155,10 @@ async def record_jabatan(
         tx, riwayat_jabatan, {**_stamp(tx, current.nip, e.source, e.siasn_id), **values}
     )
     version, changed = current.version, False
-    if e.jenis_penugasan == "D" and (
-        current.tmt_jabatan is None or e.tmt is None or e.tmt >= current.tmt_jabatan
+    if (
+        e.jenis_penugasan == "D"
+        and not e.history_only
+        and (current.tmt_jabatan is None or e.tmt is None or e.tmt >= current.tmt_jabatan)
     ):
         version = await bump(
             tx,
@@ -220,14 +229,19 @@ class GolonganEntry:
     mk_bulan: int | None = None
     source: str = "correction"
     siasn_id: str | None = None
+    history_only: bool = False
 
 
 async def record_golongan(
     tx: Transaction, current: PegawaiView, e: GolonganEntry, ref: ReferenceTables
 ) -> RecordResult:
-    _codes(ref, [("golongan", e.golongan_id, "golongan_id")])
     if current.kind is Kind.PPPK:
-        raise invalid([PPPK_GOLONGAN])
+        roman = pppk_golongan(e.golongan_id)
+        if roman is None:
+            raise invalid([PPPK_GOLONGAN])
+        e = replace(e, golongan_id=roman)
+    else:
+        _codes(ref, [("golongan", e.golongan_id, "golongan_id")])
     row = await _insert(
         tx,
         riwayat_golongan,
@@ -242,7 +256,9 @@ async def record_golongan(
         },
     )
     version, changed = current.version, False
-    if current.tmt_golongan is None or e.tmt is None or e.tmt >= current.tmt_golongan:
+    if not e.history_only and (
+        current.tmt_golongan is None or e.tmt is None or e.tmt >= current.tmt_golongan
+    ):
         version = await bump(tx, current.nip, {"golongan_id": e.golongan_id, "tmt_golongan": e.tmt})
         changed = True
         await tx.emit(
@@ -378,6 +394,8 @@ class SKPEntry:
     penilai_name: str | None = None
     source: str = "correction"
     siasn_id: str | None = None
+    # SIASN's own predikat (kuadran) is the official value: a sync records it as given
+    check_matrix: bool = True
 
 
 async def record_skp(tx: Transaction, current: PegawaiView, e: SKPEntry) -> RecordResult:
@@ -387,7 +405,7 @@ async def record_skp(tx: Transaction, current: PegawaiView, e: SKPEntry) -> Reco
     predikat = e.predikat
     if e.hasil_kinerja is not None and e.perilaku_kerja is not None:
         derived = rules.skp_predikat(e.hasil_kinerja, e.perilaku_kerja)
-        if predikat is not None and predikat != derived:
+        if predikat is not None and predikat != derived and e.check_matrix:
             raise invalid(
                 [
                     FieldIssue(
@@ -403,7 +421,7 @@ async def record_skp(tx: Transaction, current: PegawaiView, e: SKPEntry) -> Reco
                     )
                 ]
             )
-        predikat = derived
+        predikat = predikat if predikat is not None else derived
     if predikat is None:
         raise invalid(
             [

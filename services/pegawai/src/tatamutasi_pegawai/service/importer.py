@@ -3,17 +3,18 @@
 and reported per row, column and reason in Indonesian.
 
 All-or-nothing by default: one bad row and nothing is written. `partial` writes the valid
-rows (each in its own savepoint, so a row is never half-written). `dry_run` reports without
-writing."""
+rows. `dry_run` reports without writing. Rows are checked first, then written in bulk
+(`service.bulk`: PostgreSQL COPY), so 100,000 rows take seconds, not minutes."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tatamutasi_pegawai.adapters.orm import pegawai
 from tatamutasi_pegawai.adapters.tabular import BY_FIELD, COLUMNS, CellError, Sheet, convert
+from tatamutasi_pegawai.domain.nip import FieldIssue, Kind, NipError
 from tatamutasi_pegawai.domain.reference import ReferenceTables
-from tatamutasi_pegawai.service import family, registry
-from tatamutasi_platform.errors import DomainError
+from tatamutasi_pegawai.service import bulk, registry
 from tatamutasi_platform.runtime import Transaction
 
 
@@ -61,21 +62,36 @@ def _error(row: int, item: dict[str, Any]) -> RowError:
 
 def row_bodies(sheet: Sheet) -> list[tuple[int, dict[str, Any], list[RowError]]]:
     """(row number, registration body, cell errors) per data row."""
+    plan = [
+        (i, col, col.field.split(".", 1)[1] if col.field.startswith("personal.") else None)
+        for i, col in enumerate(sheet.columns)
+        if col is not None
+    ]
+    plain_text = {i for i, col, _ in plan if col.kind == "text"}
     out = []
     for number, cells in sheet.rows:
         body: dict[str, Any] = {}
         errors: list[RowError] = []
-        for col, value in zip(sheet.columns, cells, strict=False):
-            if col is None:
+        width = len(cells)
+        for i, col, personal_key in plan:
+            if i >= width:
+                break
+            value = cells[i]
+            if value is None or value == "":
                 continue
-            converted = convert(col, value)
-            if isinstance(converted, CellError):
-                errors.append(RowError(number, col.header, col.field, converted.id, converted.en))
-                continue
-            if converted is None:
-                continue
-            if col.field.startswith("personal."):
-                body.setdefault("personal", {})[col.field.split(".", 1)[1]] = converted
+            if i in plain_text and type(value) is str:
+                converted: Any = value  # text cells need no conversion (already stripped)
+            else:
+                converted = convert(col, value)
+                if isinstance(converted, CellError):
+                    errors.append(
+                        RowError(number, col.header, col.field, converted.id, converted.en)
+                    )
+                    continue
+                if converted is None:
+                    continue
+            if personal_key is not None:
+                body.setdefault("personal", {})[personal_key] = converted
             else:
                 body[col.field] = converted
         out.append((number, body, errors))
@@ -92,12 +108,15 @@ async def run_import(
     dry_run: bool,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
-    """Validate and register every row inside `tx`. The caller commits only when the report
-    says so (see `should_commit`)."""
+    """Validate every row (body rules, NIP cross-check, reference codes, duplicates in the
+    file and in the registry), then write the valid rows in bulk inside `tx`. The caller
+    commits only when the report says so (see `should_commit`)."""
     report = ImportReport(rows=len(sheet.rows), dry_run=dry_run, partial=partial)
     seen: dict[str, int] = {}
+    seen_siasn: dict[str, int] = {}
+    checked_rows: list[tuple[int, registry.RegisterPegawai, Kind]] = []
     for i, (number, body, cell_errors) in enumerate(row_bodies(sheet)):
-        if progress is not None:
+        if progress is not None and (i % 1000 == 0 or i + 1 == report.rows):
             progress(i + 1, report.rows)
         errors = list(cell_errors)
         nip = body.get("nip")
@@ -113,33 +132,78 @@ async def run_import(
             )
         elif isinstance(nip, str):
             seen[nip] = number
+        siasn_id = body.get("siasn_id")
+        if isinstance(siasn_id, str) and siasn_id in seen_siasn:
+            errors.append(
+                RowError(
+                    number,
+                    _column_of("siasn_id"),
+                    "siasn_id",
+                    f"ID SIASN {siasn_id} sudah ada di baris {seen_siasn[siasn_id]} berkas ini",
+                    f"SIASN id {siasn_id} already appears in row {seen_siasn[siasn_id]}",
+                )
+            )
+        elif isinstance(siasn_id, str):
+            seen_siasn[siasn_id] = number
         checked = validate({k: v for k, v in body.items() if _column_known(k)})
+        taken_fields = {e.field for e in errors}
         if isinstance(checked, list):
-            taken = {e.field for e in errors}
-            errors += [_error(number, item) for item in checked if item.get("field") not in taken]
-        if errors:
-            report.errors.extend(errors)
-            continue
-        assert not isinstance(checked, list)
-        try:
-            async with tx.conn.begin_nested():
-                view = await registry.register(tx, checked, ref)
-                if checked.personal != registry.Personal():
-                    await family.publish_kinship(tx, view.nip, always=False)
-        except DomainError as exc:
-            items = exc.extra.get("errors") or [
-                {
-                    "field": exc.field or "nip",
-                    "message_id": exc.message_id,
-                    "message_en": exc.message_en,
-                }
+            errors += [
+                _error(number, item) for item in checked if item.get("field") not in taken_fields
             ]
-            report.errors.extend(_error(number, dict(item)) for item in items)  # type: ignore[union-attr]
-            continue
-        report.valid += 1
+        else:
+            try:
+                info, issues = registry.check_registration(checked, ref)
+            except NipError as exc:
+                issue = exc.issue
+                issues = [FieldIssue("nip", issue.code, issue.en, issue.id)]
+                info = None
+            errors += [
+                RowError(number, _column_of(fi.field), _field_name(fi.field), fi.id, fi.en)
+                for fi in issues
+                if _field_name(fi.field) not in taken_fields
+            ]
+            if not errors and info is not None:
+                checked_rows.append((number, checked, info.kind))
+        report.errors.extend(errors)
+    # duplicates against the registry, in bulk
+    existing = await bulk.taken(tx, pegawai.c.nip, [c.nip for _, c, _ in checked_rows])
+    existing_siasn = await bulk.taken(
+        tx, pegawai.c.siasn_id, [c.siasn_id for _, c, _ in checked_rows if c.siasn_id]
+    )
+    valid: list[tuple[registry.RegisterPegawai, Kind]] = []
+    for number, cmd, kind in checked_rows:
+        if cmd.nip in existing:
+            report.errors.append(
+                RowError(
+                    number,
+                    "NIP",
+                    "nip",
+                    f"NIP {cmd.nip} sudah terdaftar",
+                    f"NIP {cmd.nip} is already registered",
+                )
+            )
+        elif cmd.siasn_id and cmd.siasn_id in existing_siasn:
+            report.errors.append(
+                RowError(
+                    number,
+                    _column_of("siasn_id"),
+                    "siasn_id",
+                    f"ID SIASN {cmd.siasn_id} sudah dipakai pegawai lain",
+                    f"SIASN id {cmd.siasn_id} belongs to another employee",
+                )
+            )
+        else:
+            valid.append((cmd, kind))
+    report.errors.sort(key=lambda e: e.row)
+    report.valid = len(valid)
     if should_commit(report):
-        report.imported = report.valid
+        report.imported = await bulk.register_many(tx, valid)
     return report
+
+
+def _field_name(field_name: str) -> str:
+    return f"personal.{field_name}" if field_name in registry.PERSONAL_FIELDS else field_name
 
 
 def _column_known(field_name: str) -> bool:

@@ -20,7 +20,7 @@ from tatamutasi_pegawai.adapters.orm import (
     riwayat_pendidikan,
     riwayat_status,
 )
-from tatamutasi_pegawai.domain.nip import FieldIssue, Kind, cross_check, parse_nip
+from tatamutasi_pegawai.domain.nip import FieldIssue, Kind, NipInfo, cross_check, parse_nip
 from tatamutasi_pegawai.domain.reference import INACTIVE_KEDUDUKAN, ReferenceTables
 from tatamutasi_platform.clock import as_utc, utcnow
 from tatamutasi_platform.errors import Conflict, Invalid, NotFound
@@ -28,9 +28,30 @@ from tatamutasi_platform.runtime import Transaction
 
 PPPK_GOLONGAN = FieldIssue(
     "golongan_id",
-    "golongan_pns_only",
-    "Golongan ruang I/a-IV/e applies to PNS only, not PPPK",
-    "Golongan ruang I/a-IV/e hanya berlaku untuk PNS, bukan PPPK",
+    "golongan_pppk",
+    "A PPPK golongan is a roman numeral I-XVII (golongan ruang I/a-IV/e is for PNS only)",
+    "Golongan PPPK ditulis dengan angka romawi I-XVII (golongan ruang I/a-IV/e hanya untuk PNS)",
+)
+PPPK_GOLONGAN_CODES = frozenset(
+    [
+        "I",
+        "II",
+        "III",
+        "IV",
+        "V",
+        "VI",
+        "VII",
+        "VIII",
+        "IX",
+        "X",
+        "XI",
+        "XII",
+        "XIII",
+        "XIV",
+        "XV",
+        "XVI",
+        "XVII",
+    ]
 )
 PERSONAL_FIELDS = ("nik", "birth_place", "birth_date", "address", "phone", "email")
 
@@ -75,6 +96,10 @@ class RegisterPegawai:
     education_year: int | None = None
     personal: Personal = field(default_factory=Personal)
     source: str = "registration"
+    # SIASN row ids of the current post, rank and education (a sync de-duplicates by them)
+    jabatan_siasn_id: str | None = None
+    golongan_siasn_id: str | None = None
+    pendidikan_siasn_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -169,13 +194,26 @@ def _personal_row(nip: str, p: Personal) -> dict[str, Any]:
     return {"nip": nip, **asdict(p)}
 
 
-async def register(tx: Transaction, cmd: RegisterPegawai, ref: ReferenceTables) -> PegawaiView:
+def pppk_golongan(code: str | None) -> str | None:
+    """A PPPK golongan as its canonical roman numeral (I-XVII), or None when it is not one."""
+    if code is None:
+        return None
+    value = code.strip().upper()
+    return value if value in PPPK_GOLONGAN_CODES else None
+
+
+def check_registration(
+    cmd: RegisterPegawai, ref: ReferenceTables
+) -> tuple[NipInfo, list[FieldIssue]]:
+    """Every rule of a registration that needs no database: the NIP and its cross-check,
+    the reference codes, the golongan kind (PNS 11-45, PPPK roman I-XVII)."""
     info = parse_nip(cmd.nip)
     issues = cross_check(
         info, birth_date=cmd.personal.birth_date, tmt_cpns=cmd.tmt_cpns, sex=cmd.sex
     )
+    pppk = info.kind is Kind.PPPK
     for table, code, name in (
-        ("golongan", cmd.golongan_id, "golongan_id"),
+        ("golongan", None if pppk else cmd.golongan_id, "golongan_id"),
         ("eselon", cmd.eselon_id, "eselon_id"),
         ("jenis_jabatan", cmd.jenis_jabatan, "jenis_jabatan"),
         ("tingkat_pendidikan", cmd.education_level_id, "education_level_id"),
@@ -184,10 +222,17 @@ async def register(tx: Transaction, cmd: RegisterPegawai, ref: ReferenceTables) 
     ):
         if issue := ref.check(table, code, name):
             issues.append(issue)
-    if info.kind is Kind.PPPK and cmd.golongan_id is not None:
+    if pppk and cmd.golongan_id is not None and pppk_golongan(cmd.golongan_id) is None:
         issues.append(PPPK_GOLONGAN)
+    return info, issues
+
+
+async def register(tx: Transaction, cmd: RegisterPegawai, ref: ReferenceTables) -> PegawaiView:
+    info, issues = check_registration(cmd, ref)
     if issues:
         raise invalid(issues)
+    if info.kind is Kind.PPPK and cmd.golongan_id is not None:
+        cmd = replace(cmd, golongan_id=pppk_golongan(cmd.golongan_id))
     now = utcnow()
     active = cmd.active if cmd.active is not None else cmd.kedudukan_id not in INACTIVE_KEDUDUKAN
     view = PegawaiView(
@@ -251,12 +296,16 @@ async def register(tx: Transaction, cmd: RegisterPegawai, ref: ReferenceTables) 
             eselon_id=cmd.eselon_id,
             jenis_penugasan="D",
             tmt=cmd.tmt_jabatan,
+            siasn_id=cmd.jabatan_siasn_id,
         )
     )
     if cmd.golongan_id is not None:
         await tx.conn.execute(
             riwayat_golongan.insert().values(
-                **stamp, golongan_id=cmd.golongan_id, tmt=cmd.tmt_golongan
+                **stamp,
+                golongan_id=cmd.golongan_id,
+                tmt=cmd.tmt_golongan,
+                siasn_id=cmd.golongan_siasn_id,
             )
         )
     if cmd.education_level_id is not None:
@@ -267,6 +316,7 @@ async def register(tx: Transaction, cmd: RegisterPegawai, ref: ReferenceTables) 
                 field_name=cmd.education_field,
                 year=cmd.education_year,
                 highest=True,
+                siasn_id=cmd.pendidikan_siasn_id,
             )
         )
     await tx.conn.execute(

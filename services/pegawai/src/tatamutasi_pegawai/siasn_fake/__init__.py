@@ -15,6 +15,7 @@ from tatamutasi_pegawai.siasn_fake.app import (
     Faults,
     create_app,
     fake_client_settings,
+    fake_service_env,
 )
 from tatamutasi_pegawai.siasn_fake.data import FakeData
 from tatamutasi_pegawai.siasn_fake.serve import free_port, serve_in_thread
@@ -30,6 +31,7 @@ __all__ = [
     "Faults",
     "create_app",
     "fake_client_settings",
+    "fake_service_env",
     "free_port",
     "serve_in_thread",
 ]

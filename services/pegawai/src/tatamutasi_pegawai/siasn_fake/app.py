@@ -480,3 +480,30 @@ def fake_client_settings(base_url: str, **overrides: Any) -> "SiasnSettings":
     }
     values.update(overrides)
     return SiasnSettings.for_server(base_url, **values)
+
+
+def fake_service_env(base_url: str, *, seed: int = 1) -> dict[str, str]:
+    """`PEGAWAI_SIASN_*` variables that point a pegawai service process at a fake started
+    with `--seed seed` at `base_url` (what `tatamutasi run` passes to the service)."""
+    from tatamutasi_pegawai.adapters.siasn.settings import (
+        API_PATH,
+        APIM_TOKEN_PATH,
+        REFERENSI_PATH,
+        SSO_TOKEN_PATH,
+    )
+
+    base = base_url.rstrip("/")
+    data = FakeData(seed=seed, employees=1)
+    return {
+        "PEGAWAI_SIASN_APIM_TOKEN_URL": base + APIM_TOKEN_PATH,
+        "PEGAWAI_SIASN_SSO_TOKEN_URL": base + SSO_TOKEN_PATH,
+        "PEGAWAI_SIASN_API_BASE_URL": base + API_PATH,
+        "PEGAWAI_SIASN_REFERENSI_BASE_URL": base + REFERENSI_PATH,
+        "PEGAWAI_SIASN_CONSUMER_KEY": CONSUMER_KEY,
+        "PEGAWAI_SIASN_CONSUMER_SECRET": CONSUMER_SECRET,
+        "PEGAWAI_SIASN_SSO_CLIENT_ID": SSO_CLIENT_ID,
+        "PEGAWAI_SIASN_SSO_USERNAME": SSO_USERNAME,
+        "PEGAWAI_SIASN_SSO_PASSWORD": SSO_PASSWORD,
+        "PEGAWAI_SIASN_INSTANSI_ID": data.instansi_id,
+        "PEGAWAI_SIASN_SATUAN_KERJA_ID": data.satuan_kerja_id,
+    }
