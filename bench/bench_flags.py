@@ -13,10 +13,14 @@ import asyncio
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.core import Benchmark, Result, Target, machine_info, render_section, write_section
+from bench.core import (
+    Benchmark,
+    Result,
+    Target,
+    standalone,
+)
 from tatamutasi_audit.adapters.orm import metadata
 from tatamutasi_audit.integrity import synthetic
 from tatamutasi_audit.integrity.catalogue import evaluate
@@ -190,25 +194,7 @@ BENCHMARK = Benchmark(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.bench_flags")
-    parser.add_argument("--no-write", action="store_true", help="print instead of RESULTS.md")
-    add_arguments(parser.add_argument_group("flags"))
-    args = parser.parse_args(argv)
-    started = datetime.now(UTC)
-    t0 = time.monotonic()
-    result = run(args)
-    section = render_section(
-        BENCHMARK,
-        result,
-        started=started,
-        elapsed_s=time.monotonic() - t0,
-        machine=machine_info(),
-        command=".venv/bin/python -m bench.bench_flags " + " ".join(argv or sys.argv[1:]),
-    )
-    print(section)
-    if not args.no_write:
-        write_section(BENCHMARK.name, section)
-    return 0 if result.all_met else 1
+    return standalone("flags", argv)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.core import Benchmark, Result, Target
+from bench.core import Benchmark, Result, Target, standalone
 from bench.harness import PgDatabases
 from tatamutasi_contracts import Topic, validate_event
 from tatamutasi_formasi.adapters.orm import jabatan, needs, platform, units
@@ -534,11 +534,7 @@ BENCHMARK = Benchmark(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Standalone: `python -m bench.bench_formasi [options]` (same as `python -m bench --only
-    formasi`)."""
-    from bench.__main__ import main as bench_main
-
-    return bench_main(["--only", "formasi", *(argv if argv is not None else sys.argv[1:])])
+    return standalone("formasi", argv)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.core import Benchmark, Result, Target, machine_info, render_section, write_section
+from bench.core import (
+    Benchmark,
+    Result,
+    Target,
+    standalone,
+)
 
 DEFAULT_ROWS = 100_000
 TARGET_CSV_S = 30.0
@@ -339,25 +344,7 @@ BENCHMARK = Benchmark(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.bench_import")
-    parser.add_argument("--no-write", action="store_true", help="print instead of RESULTS.md")
-    add_arguments(parser.add_argument_group("import"))
-    args = parser.parse_args(argv)
-    started = datetime.now(UTC)
-    t0 = time.monotonic()
-    result = run(args)
-    section = render_section(
-        BENCHMARK,
-        result,
-        started=started,
-        elapsed_s=time.monotonic() - t0,
-        machine=machine_info(),
-        command=".venv/bin/python -m bench.bench_import " + " ".join(argv or sys.argv[1:]),
-    )
-    if not args.no_write:
-        write_section(BENCHMARK.name, section)
-    print(section)  # noqa: T201
-    return 0 if result.all_met else 1
+    return standalone("import", argv)
 
 
 if __name__ == "__main__":

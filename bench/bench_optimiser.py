@@ -31,12 +31,16 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
-from bench.core import Benchmark, Result, Target, machine_info, render_section, write_section
+from bench.core import (
+    Benchmark,
+    Result,
+    Target,
+    standalone,
+)
 
 DEFAULT_SIZES = (1000, 10000, 30000, 100000)
 DEFAULT_PEMDA_SIZES = (1000, 10000, 30000)
@@ -420,35 +424,17 @@ BENCHMARK = Benchmark(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.bench_optimiser")
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_optimiser", add_help=False)
     parser.add_argument("--core-worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--pemda-worker", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--no-write", action="store_true", help="print instead of RESULTS.md")
-    add_arguments(parser.add_argument_group("optimiser"))
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
     if args.core_worker:
         print(json.dumps(core_worker(args.core_worker)))
         return 0
     if args.pemda_worker:
         print(json.dumps(pemda_worker(args.pemda_worker)))
         return 0
-    started = datetime.now(UTC)
-    t0 = time.monotonic()
-    result = run(args)
-    section = render_section(
-        BENCHMARK,
-        result,
-        started=started,
-        elapsed_s=time.monotonic() - t0,
-        machine=machine_info(),
-        command=".venv/bin/python -m bench.bench_optimiser " + " ".join(argv or sys.argv[1:]),
-    )
-    if args.no_write:
-        print(section)
-    else:
-        write_section(BENCHMARK.name, section)
-        print(section)
-    return 0 if result.all_met else 1
+    return standalone("optimiser", rest)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ import asyncpg
 import orjson
 import sqlalchemy as sa
 
-from bench.core import OUT_DIR, Benchmark, Result, Target
+from bench.core import OUT_DIR, Benchmark, Result, Target, standalone
 from bench.harness import PgDatabases, process_cpu_s
 from tatamutasi_contracts import Topic, dlq_topic
 from tatamutasi_contracts.envelope import format_time
@@ -734,9 +734,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--worker"]:
         asyncio.run(worker(json.loads(argv[1])))
         return 0
-    from bench.__main__ import main as bench_main
-
-    return bench_main(["--only", "scale", *argv])
+    return standalone("scale", argv)
 
 
 if __name__ == "__main__":

@@ -19,13 +19,17 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench.core import Benchmark, Result, Target, machine_info, render_section, write_section
+from bench.core import (
+    Benchmark,
+    Result,
+    Target,
+    standalone,
+)
 
 DEFAULT_NIPS = 10_000
 TARGET_S = 60.0
@@ -293,25 +297,7 @@ BENCHMARK = Benchmark(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.bench_siasn")
-    parser.add_argument("--no-write", action="store_true", help="print instead of RESULTS.md")
-    add_arguments(parser.add_argument_group("siasn"))
-    args = parser.parse_args(argv)
-    started = datetime.now(UTC)
-    t0 = time.monotonic()
-    result = run(args)
-    section = render_section(
-        BENCHMARK,
-        result,
-        started=started,
-        elapsed_s=time.monotonic() - t0,
-        machine=machine_info(),
-        command=".venv/bin/python -m bench.bench_siasn " + " ".join(argv or sys.argv[1:]),
-    )
-    if not args.no_write:
-        write_section(BENCHMARK.name, section)
-    print(section)  # noqa: T201
-    return 0 if result.all_met else 1
+    return standalone("siasn", argv)
 
 
 if __name__ == "__main__":

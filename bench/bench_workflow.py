@@ -19,7 +19,6 @@ import statistics
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +28,7 @@ from bench.core import (
     Benchmark,
     Result,
     Target,
-    command_line,
-    machine_info,
-    render_section,
-    write_section,
+    standalone,
 )
 from bench.harness import (
     PgDatabases,
@@ -415,25 +411,7 @@ BENCHMARK = Benchmark(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.bench_workflow")
-    add_arguments(parser.add_argument_group("workflow"))
-    parser.add_argument("--no-write", action="store_true", help="print instead of RESULTS.md")
-    args = parser.parse_args(argv)
-    started = datetime.now(UTC)
-    t0 = time.monotonic()
-    result = run(args)
-    section = render_section(
-        BENCHMARK,
-        result,
-        started=started,
-        elapsed_s=time.monotonic() - t0,
-        machine=machine_info(),
-        command=command_line(),
-    )
-    print(section)
-    if not args.no_write:
-        write_section(BENCHMARK.name, section)
-    return 0 if result.all_met else 1
+    return standalone("workflow", argv)
 
 
 if __name__ == "__main__":

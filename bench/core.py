@@ -170,3 +170,10 @@ def write_section(name: str, section: str, path: Path = RESULTS_FILE) -> None:
     tmp = path.with_suffix(".md.tmp")
     tmp.write_text(text)
     tmp.replace(path)
+
+
+def standalone(name: str, argv: list[str] | None = None) -> int:
+    """`python -m bench.<module> [options]`, the same as `python -m bench --only <name>`."""
+    from bench.__main__ import main
+
+    return main(["--only", name, *(sys.argv[1:] if argv is None else argv)])

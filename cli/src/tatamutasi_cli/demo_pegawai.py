@@ -442,9 +442,18 @@ def siasn_demo(client: httpx.Client, *, nips: int = 20, timeout: float = 120) ->
 
 
 def load(base_urls: dict[str, str], token: str) -> str:
-    """Enrich the demo employees through the pegawai API, then try SIASN sync and write-back
-    when the service is configured for one; returns a one-line summary."""
+    """Enrich the demo employees through the pegawai API; returns a one-line summary."""
     with httpx.Client(
         base_url=base_urls["pegawai"], timeout=30, headers={"Authorization": f"Bearer {token}"}
     ) as client:
-        return f"{enrich(client)}; {siasn_demo(client)}"
+        return enrich(client)
+
+
+def load_siasn(base_urls: dict[str, str], token: str) -> str:
+    """Try SIASN sync and write-back when the service is configured for one. Runs last: the
+    synced employees belong to the fake SIASN's own synthetic instansi, so the demo round is
+    planned before they arrive."""
+    with httpx.Client(
+        base_url=base_urls["pegawai"], timeout=30, headers={"Authorization": f"Bearer {token}"}
+    ) as client:
+        return siasn_demo(client)

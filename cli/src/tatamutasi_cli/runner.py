@@ -29,6 +29,7 @@ DEMO_LOADERS: tuple[Callable[[dict[str, str], str], str], ...] = (
     demo_formasi.load,
     demo_pegawai.load,
     demo_workflow.load,
+    demo_pegawai.load_siasn,
 )
 
 

@@ -20,6 +20,12 @@ Relation = Literal["spouse", "parent", "child", "sibling", "in_law"]
 ChangeReason = Literal["registration", "sync", "import", "mutasi", "correction"]
 
 
+PPPK_GOLONGAN: tuple[str, ...] = (
+    "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX",
+    "X", "XI", "XII", "XIII", "XIV", "XV", "XVI", "XVII",
+)  # fmt: skip
+"""PPPK golongan (Perpres 98/2020): roman numerals I-XVII, no pangkat, no BKN golongan id."""
+
 Nip = Annotated[str, Field(pattern=NIP_PATTERN, description="NIP (PNS) or NI PPPK, 18 digits.")]
 
 

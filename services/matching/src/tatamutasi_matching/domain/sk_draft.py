@@ -9,6 +9,7 @@ Labels follow DOMAIN.md §1.8: a PNS golongan is shown as "pangkat (gol/ruang)",
 from dataclasses import dataclass
 from datetime import date
 
+from tatamutasi_contracts.pegawai import PPPK_GOLONGAN
 from tatamutasi_matching.domain.tables import GOLONGAN
 
 BULAN: tuple[str, ...] = (
@@ -47,26 +48,6 @@ PANGKAT: dict[str, str] = {
 }
 """BKN golongan id → pangkat (DOMAIN.md §1.8)."""
 
-PPPK_GOLONGAN: tuple[str, ...] = (
-    "I",
-    "II",
-    "III",
-    "IV",
-    "V",
-    "VI",
-    "VII",
-    "VIII",
-    "IX",
-    "X",
-    "XI",
-    "XII",
-    "XIII",
-    "XIV",
-    "XV",
-    "XVI",
-    "XVII",
-)
-"""PPPK golongan (Perpres 98/2020): roman numerals, no pangkat, no BKN golongan id."""
 
 JENIS_PENUGASAN: dict[str, str] = {
     "D": "Definitif",

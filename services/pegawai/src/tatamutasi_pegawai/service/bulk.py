@@ -32,7 +32,7 @@ from tatamutasi_pegawai.adapters.orm import (
 from tatamutasi_pegawai.domain.nip import Kind
 from tatamutasi_pegawai.domain.reference import INACTIVE_KEDUDUKAN
 from tatamutasi_pegawai.service import family
-from tatamutasi_pegawai.service.registry import RegisterPegawai, pppk_golongan
+from tatamutasi_pegawai.service.registry import RegisterPegawai, pppk_golongan, registered_event
 from tatamutasi_platform.clock import utcnow
 from tatamutasi_platform.errors import Conflict
 from tatamutasi_platform.runtime import Transaction
@@ -71,28 +71,7 @@ async def taken(tx: Transaction, column: sa.Column[Any], values: Sequence[str]) 
 
 
 def _registered(cmd: RegisterPegawai, kind: Kind, full_name: str) -> dict[str, Any]:
-    # the values passed the registration rules already: build without validating again
-    return PegawaiRegistered.model_construct(
-        nip=cmd.nip,
-        name=full_name[:200],
-        unor_id=cmd.unor_id,
-        jabatan_id=cmd.jabatan_id,
-        kind=kind.value,
-        siasn_id=cmd.siasn_id,
-        sex=cmd.sex,  # type: ignore[arg-type]
-        jabatan_name=cmd.jabatan_name,
-        jenis_jabatan=cmd.jenis_jabatan,  # type: ignore[arg-type]
-        eselon_id=cmd.eselon_id,
-        tmt_jabatan=cmd.tmt_jabatan,
-        golongan_id=cmd.golongan_id,
-        tmt_golongan=cmd.tmt_golongan,
-        education_level_id=cmd.education_level_id,
-        education_field=cmd.education_field,
-        kedudukan_id=cmd.kedudukan_id,
-        tmt_pensiun=cmd.tmt_pensiun,
-        tmt_cpns=cmd.tmt_cpns,
-        contract_end=cmd.contract_end,
-    ).model_dump(mode="json")
+    return registered_event(cmd, kind.value, full_name, validate=False).model_dump(mode="json")
 
 
 async def register_many(tx: Transaction, commands: Sequence[tuple[RegisterPegawai, Kind]]) -> int:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from tatamutasi_contracts.pegawai import PPPK_GOLONGAN as PPPK_NUMERALS
 from tatamutasi_contracts.pegawai import PegawaiRegistered, PegawaiStatusChanged
 from tatamutasi_pegawai.adapters.orm import (
     pegawai,
@@ -32,27 +33,7 @@ PPPK_GOLONGAN = FieldIssue(
     "A PPPK golongan is a roman numeral I-XVII (golongan ruang I/a-IV/e is for PNS only)",
     "Golongan PPPK ditulis dengan angka romawi I-XVII (golongan ruang I/a-IV/e hanya untuk PNS)",
 )
-PPPK_GOLONGAN_CODES = frozenset(
-    [
-        "I",
-        "II",
-        "III",
-        "IV",
-        "V",
-        "VI",
-        "VII",
-        "VIII",
-        "IX",
-        "X",
-        "XI",
-        "XII",
-        "XIII",
-        "XIV",
-        "XV",
-        "XVI",
-        "XVII",
-    ]
-)
+PPPK_GOLONGAN_CODES = frozenset(PPPK_NUMERALS)
 PERSONAL_FIELDS = ("nik", "birth_place", "birth_date", "address", "phone", "email")
 
 
@@ -322,31 +303,37 @@ async def register(tx: Transaction, cmd: RegisterPegawai, ref: ReferenceTables) 
     await tx.conn.execute(
         riwayat_status.insert().values(**stamp, kedudukan_id=cmd.kedudukan_id, active=active)
     )
-    await tx.emit(
-        PegawaiRegistered(
-            nip=cmd.nip,
-            name=view.full_name[:200],
-            unor_id=cmd.unor_id,
-            jabatan_id=cmd.jabatan_id,
-            kind=info.kind.value,
-            siasn_id=cmd.siasn_id,
-            sex=cmd.sex,  # type: ignore[arg-type]
-            jabatan_name=cmd.jabatan_name,
-            jenis_jabatan=cmd.jenis_jabatan,  # type: ignore[arg-type]
-            eselon_id=cmd.eselon_id,
-            tmt_jabatan=cmd.tmt_jabatan,
-            golongan_id=cmd.golongan_id,
-            tmt_golongan=cmd.tmt_golongan,
-            education_level_id=cmd.education_level_id,
-            education_field=cmd.education_field,
-            kedudukan_id=cmd.kedudukan_id,
-            tmt_pensiun=cmd.tmt_pensiun,
-            tmt_cpns=cmd.tmt_cpns,
-            contract_end=cmd.contract_end,
-        ),
-        subject=cmd.nip,
-    )
+    await tx.emit(registered_event(cmd, info.kind.value, view.full_name), subject=cmd.nip)
     return view
+
+
+def registered_event(
+    cmd: RegisterPegawai, kind: str, full_name: str, *, validate: bool = True
+) -> PegawaiRegistered:
+    """The `pegawai.registered` payload of a registration. `validate=False` skips pydantic's
+    checks for values that passed the registration rules already (the bulk import path)."""
+    build = PegawaiRegistered if validate else PegawaiRegistered.model_construct
+    return build(
+        nip=cmd.nip,
+        name=full_name[:200],
+        unor_id=cmd.unor_id,
+        jabatan_id=cmd.jabatan_id,
+        kind=kind,  # type: ignore[arg-type]
+        siasn_id=cmd.siasn_id,
+        sex=cmd.sex,  # type: ignore[arg-type]
+        jabatan_name=cmd.jabatan_name,
+        jenis_jabatan=cmd.jenis_jabatan,  # type: ignore[arg-type]
+        eselon_id=cmd.eselon_id,
+        tmt_jabatan=cmd.tmt_jabatan,
+        golongan_id=cmd.golongan_id,
+        tmt_golongan=cmd.tmt_golongan,
+        education_level_id=cmd.education_level_id,
+        education_field=cmd.education_field,
+        kedudukan_id=cmd.kedudukan_id,
+        tmt_pensiun=cmd.tmt_pensiun,
+        tmt_cpns=cmd.tmt_cpns,
+        contract_end=cmd.contract_end,
+    )
 
 
 async def get(conn: AsyncConnection, nip: str) -> PegawaiView | None:
