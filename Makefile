@@ -8,7 +8,7 @@ PYTEST := $(BIN)/python -m pytest
 
 .DEFAULT_GOAL := help
 .PHONY: help venv browser run test test-unit test-integration test-system check lint contracts \
-        migrate bench clean
+        migrate bench chaos clean
 
 help:
 	@echo "make run          install into .venv and start the whole system with a demo Pemda"
@@ -18,6 +18,7 @@ help:
 	@echo "make lint         fix formatting and lint"
 	@echo "make contracts    regenerate JSON Schemas, AsyncAPI and OpenAPI"
 	@echo "make bench        benchmarks; results in bench/RESULTS.md"
+	@echo "make chaos        long fault, fuzzing and load variants (figures in bench/RESULTS.md)"
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -48,16 +49,16 @@ browser:
 	    "the web browser tests will be skipped"; fi; }
 
 test: venv browser
-	@$(call run_pytest,)
+	@$(call run_pytest,-m "not chaos")
 
 test-unit: venv
-	@$(call run_pytest,-m "not system and not kafka")
+	@$(call run_pytest,-m "not system and not kafka and not chaos")
 
 test-integration: venv
-	@$(call run_pytest,-m "kafka and not system")
+	@$(call run_pytest,-m "kafka and not system and not chaos")
 
 test-system: venv
-	@$(call run_pytest,-m system)
+	@$(call run_pytest,-m "system and not chaos")
 
 check: venv
 	$(BIN)/ruff format --check .
@@ -76,6 +77,9 @@ migrate: venv
 
 bench: venv
 	$(BIN)/python -m bench
+
+chaos: venv
+	@$(call run_pytest,-m chaos)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-artifacts bench/out
