@@ -8,7 +8,7 @@ PYTEST := $(BIN)/python -m pytest
 
 .DEFAULT_GOAL := help
 .PHONY: help venv browser run test test-unit test-integration test-system check lint contracts \
-        migrate bench chaos clean
+        migrate bench chaos deps-audit clean
 
 help:
 	@echo "make run          install into .venv and start the whole system with a demo Pemda"
@@ -18,6 +18,7 @@ help:
 	@echo "make lint         fix formatting and lint"
 	@echo "make contracts    regenerate JSON Schemas, AsyncAPI and OpenAPI"
 	@echo "make bench        benchmarks; results in bench/RESULTS.md"
+	@echo "make deps-audit   pip-audit the lock where a vulnerability database answers"
 	@echo "make chaos        long fault, fuzzing and load variants (figures in bench/RESULTS.md)"
 
 $(STAMP): pyproject.toml requirements.lock
@@ -77,6 +78,9 @@ migrate: venv
 
 bench: venv
 	$(BIN)/python -m bench
+
+deps-audit: venv
+	@bash .ci/deps-audit
 
 chaos: venv
 	@$(call run_pytest,-m chaos)
