@@ -19,13 +19,14 @@ import asyncio
 import contextlib
 import ipaddress
 import os
+import socket
 import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import orjson
@@ -82,6 +83,7 @@ class WebhookConfig:
     concurrency: int = 8  # requests in flight per process
     disable_after: int = 50  # consecutive failed attempts that disable a subscription
     poll_interval_s: float = 0.5
+    idle_interval_s: float = 5.0  # no active subscription: look again this often (or on wake)
     batch_size: int = 200
     lease_s: float = 60.0  # a claimed delivery is not sent again before this (crash recovery)
     trust_env: bool = False  # honour HTTP(S)_PROXY from the environment
@@ -534,6 +536,7 @@ class WebhookDispatcher:
         self._counter = deliveries_counter
         self._wake = asyncio.Event()
         self._client: httpx.AsyncClient | None = None
+        self.idle = False  # the last round found no active subscription
 
     def wake(self) -> None:
         self._wake.set()
@@ -556,14 +559,18 @@ class WebhookDispatcher:
         if waiting is not None:
             await self._relay.assign_sequences()
 
-    async def fan_out(self) -> int:
+    async def _active_subscriptions(self) -> list[str]:
         s = self._w.subscription
         async with self._engine.connect() as conn:
-            ids = (
+            return list(
                 (await conn.execute(sa.select(s.c.subscription_id).where(s.c.status == "active")))
                 .scalars()
                 .all()
             )
+
+    async def fan_out(self, ids: list[str] | None = None) -> int:
+        if ids is None:
+            ids = await self._active_subscriptions()
         total = 0
         for sid in ids:
             while True:
@@ -706,20 +713,32 @@ class WebhookDispatcher:
                 .values(next_attempt_at=utcnow())
             )
 
-    async def _check_target(self, url: str) -> None:
-        """Resolve the host and refuse link-local, metadata or (outside development)
-        loopback addresses: DNS may point an allowed name at a forbidden address."""
+    async def _pin_target(self, url: str) -> tuple[str, dict[str, str], dict[str, Any]]:
+        """Resolve the host once, refuse link-local, metadata or (outside development)
+        loopback addresses, and send to the address that was checked: the URL gets the IP, the
+        Host header and TLS server name (SNI, certificate check) keep the name. Resolving again
+        at connect time would let DNS rebinding swap in a forbidden address after the check.
+        Behind a configured proxy (`trust_env`) the proxy resolves, so only the check applies.
+        Returns the URL to request, extra headers and httpx request extensions."""
         parts = urlsplit(url)
         host = parts.hostname or ""
         try:
-            addresses = [ipaddress.ip_address(host)]
+            literal = ipaddress.ip_address(host)
         except ValueError:
+            literal = None
+        if literal is not None:
+            addresses = [literal]
+        else:
             port = parts.port or (443 if parts.scheme == "https" else 80)
             try:
-                infos = await asyncio.get_running_loop().getaddrinfo(host, port)
-            except OSError:
-                return  # let the request report the resolution error
+                infos = await asyncio.get_running_loop().getaddrinfo(
+                    host, port, type=socket.SOCK_STREAM
+                )
+            except OSError as exc:
+                raise BlockedAddress(f"cannot resolve {host} ({exc.strerror or exc})") from exc
             addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+            if not addresses:
+                raise BlockedAddress(f"cannot resolve {host}")
         dev = self._environment in ("development", "test")
         for addr in addresses:
             reason = address_blocked(addr)
@@ -727,6 +746,14 @@ class WebhookDispatcher:
                 reason = "loopback"
             if reason is not None:
                 raise BlockedAddress(f"target address not allowed ({reason})")
+        if literal is not None or self.config.trust_env:
+            return url, {}, {}
+        chosen = addresses[0]
+        ip_host = f"[{chosen}]" if chosen.version == 6 else str(chosen)
+        netloc = ip_host if parts.port is None else f"{ip_host}:{parts.port}"
+        host_header = host if parts.port is None else f"{host}:{parts.port}"
+        extensions: dict[str, Any] = {"sni_hostname": host} if parts.scheme == "https" else {}
+        return urlunsplit(parts._replace(netloc=netloc)), {"host": host_header}, extensions
 
     async def _send(self, row: Any) -> _Outcome:
         body = orjson.dumps(envelope_dict(row, self._source))
@@ -744,8 +771,10 @@ class WebhookDispatcher:
         retry_after: float | None = None
         error: str | None = None
         try:
-            await self._check_target(row.url)
-            async with client.stream("POST", row.url, content=body, headers=headers) as resp:
+            target, pinned, extensions = await self._pin_target(row.url)
+            async with client.stream(
+                "POST", target, content=body, headers={**headers, **pinned}, extensions=extensions
+            ) as resp:
                 status = resp.status_code
                 if not 200 <= status < 300:
                     error = f"HTTP {status}"
@@ -882,9 +911,16 @@ class WebhookDispatcher:
 
     # loop -------------------------------------------------------------------------------
     async def tick(self) -> int:
-        """One round: sequence, fan out, send what is due. Returns deliveries attempted."""
+        """One round: sequence, fan out, send what is due. Returns deliveries attempted.
+        Without an active subscription there is nothing to fan out or send (deliveries of
+        disabled subscriptions wait for `enable`), so the round stops after one query and the
+        loop idles."""
+        ids = await self._active_subscriptions()
+        self.idle = not ids
+        if self.idle:
+            return 0
         await self._sequence_outbox()
-        await self.fan_out()
+        await self.fan_out(ids)
         return await self.deliver_due()
 
     @contextlib.asynccontextmanager
@@ -918,8 +954,9 @@ class WebhookDispatcher:
                     await asyncio.sleep(backoff)
                     continue
                 self._wake.clear()
+                pause = self.config.idle_interval_s if self.idle else self.config.poll_interval_s
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.config.poll_interval_s)
+                    await asyncio.wait_for(self._wake.wait(), timeout=pause)
 
 
 def _disabled(code: str, en: str, id_: str, now: datetime) -> dict[str, Any]:

@@ -408,3 +408,102 @@ async def test_unreachable_receiver_is_logged_as_an_error(env: Env, receiver: Re
     assert row.last_error.startswith("ConnectError")
     (attempt,) = await env.attempts(row.delivery_id)
     assert not attempt.succeeded and attempt.error == row.last_error
+
+
+def _resolve_as(monkeypatch: pytest.MonkeyPatch, table: dict[str, list[str]]) -> list[str]:
+    """Make the event loop's resolver answer `table` (host → addresses); returns the hosts
+    looked up. Names outside the table fail as unknown."""
+    import socket
+
+    looked_up: list[str] = []
+
+    async def fake_getaddrinfo(
+        self: asyncio.AbstractEventLoop, host: str, port: int, **_kw: Any
+    ) -> list[Any]:
+        looked_up.append(host)
+        if host not in table:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [
+            (socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port))
+            for a in table[host]
+        ]
+
+    monkeypatch.setattr(asyncio.BaseEventLoop, "getaddrinfo", fake_getaddrinfo)
+    return looked_up
+
+
+async def test_delivery_goes_to_the_address_that_was_checked(
+    env: Env, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the name is resolved once, checked, and the request is sent to that
+    address with the name kept in the Host header. The system resolver does not know
+    `hooks.localhost`, so a second resolution at connect time would fail the delivery."""
+    port = receiver.url.split(":")[2].split("/")[0]
+    sid, _ = await env.subscribe(f"http://hooks.localhost:{port}/hook", ["mutasi.*"])
+    looked_up = _resolve_as(monkeypatch, {"hooks.localhost": ["127.0.0.1"]})
+    await env.emit(_round(1))
+    await env.run(env.dispatcher())
+
+    (row,) = await env.deliveries(sid)
+    assert row.status == "succeeded", row.last_error
+    (headers, _body) = receiver.requests[0]
+    assert headers["host"] == f"hooks.localhost:{port}"
+    assert looked_up == ["hooks.localhost"]
+
+
+async def test_pinning_keeps_the_name_for_tls_and_refuses_a_rebound_address(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tatamutasi_platform.webhooks import BlockedAddress
+
+    _resolve_as(
+        monkeypatch,
+        {
+            "hooks.example.org": ["203.0.113.7"],
+            "v6.example.org": ["2001:db8::7"],
+            "rebound.example.org": ["203.0.113.8", "169.254.169.254"],
+        },
+    )
+    d = env.dispatcher()
+    assert await d._pin_target("https://hooks.example.org:8443/x?a=1") == (
+        "https://203.0.113.7:8443/x?a=1",
+        {"host": "hooks.example.org:8443"},
+        {"sni_hostname": "hooks.example.org"},
+    )
+    assert await d._pin_target("https://v6.example.org/x") == (
+        "https://[2001:db8::7]/x",
+        {"host": "v6.example.org"},
+        {"sni_hostname": "v6.example.org"},
+    )
+    # an IP literal is checked and sent as it is
+    assert await d._pin_target("https://203.0.113.9/x") == ("https://203.0.113.9/x", {}, {})
+    with pytest.raises(BlockedAddress, match="link_local|metadata"):
+        await d._pin_target("https://rebound.example.org/x")
+    with pytest.raises(BlockedAddress, match="cannot resolve"):
+        await d._pin_target("https://unknown.example.org/x")
+    # behind a proxy the proxy resolves: checked, not rewritten
+    proxied = env.dispatcher(trust_env=True)
+    assert await proxied._pin_target("https://hooks.example.org/x") == (
+        "https://hooks.example.org/x",
+        {},
+        {},
+    )
+
+
+async def test_without_subscriptions_the_dispatcher_idles(env: Env, receiver: Receiver) -> None:
+    """No active subscription: one query per round, the outbox is left to the relay, and the
+    loop waits `idle_interval_s` (or a wake) instead of polling."""
+    d = env.dispatcher()
+    await env.emit(_round(1))
+    assert await d.tick() == 0
+    assert d.idle
+    ob = PLATFORM.outbox
+    async with env.engine.connect() as conn:
+        sequences = (await conn.execute(sa.select(ob.c.sequence))).scalars().all()
+    assert sequences == [None]  # not sequenced: nobody needs it yet
+
+    await env.subscribe(receiver.url, ["mutasi.*"])
+    await env.emit(_round(2))
+    await env.run(d)
+    assert not d.idle
+    assert [b["data"]["round_id"] for b in receiver.bodies()] == ["R-2"]
