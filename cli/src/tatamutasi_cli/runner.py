@@ -249,10 +249,15 @@ def run(cfg: RunConfig, echo=print) -> int:  # type: ignore[no-untyped-def]
     web: list[subprocess.Popen[bytes]] = []
     helpers: list[subprocess.Popen[bytes]] = []  # the fake SIASN
     interrupted = False
+    serving = False  # set once everything is up; before that a signal aborts the start
 
     def _on_signal(signum: int, _frame: object) -> None:
         nonlocal interrupted
         interrupted = True
+        if not serving:
+            # starting or loading the demo (long blocking calls): stop now, so `finally`
+            # stops what was started instead of leaving orphans behind a killed parent
+            raise KeyboardInterrupt
 
     old_int = signal.signal(signal.SIGINT, _on_signal)
     old_term = signal.signal(signal.SIGTERM, _on_signal)
@@ -311,6 +316,7 @@ def run(cfg: RunConfig, echo=print) -> int:  # type: ignore[no-untyped-def]
             'Try:           curl -H "Authorization: Bearer $TOKEN" '
             f"{base_urls['audit']}/ledger/entries"
         )
+        serving = True
         while not interrupted:
             for svc, proc in zip(SERVICES, procs, strict=True):
                 if proc.poll() is not None:
@@ -325,6 +331,9 @@ def run(cfg: RunConfig, echo=print) -> int:  # type: ignore[no-untyped-def]
             time.sleep(0.5)
         echo("Stopping ...")
         return 0
+    except KeyboardInterrupt:
+        echo("Interrupted while starting; stopping what was started ...")
+        return 130
     finally:
         stop_all(web + procs + helpers)
         if broker is not None:
