@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tatamutasi_pegawai.domain.nip import (
+    MAX_AGE_AT_APPOINTMENT,
     MIN_AGE_AT_APPOINTMENT,
     Kind,
     NipError,
@@ -173,6 +174,17 @@ def test_pppk_appointed_too_young() -> None:
     _fails("200012312010211001", "nip_tmt_age")
 
 
+def test_appointed_past_the_highest_retirement_age() -> None:
+    _fails("195003122016011002", "nip_tmt_age")  # 66 at appointment
+    assert parse_nip("195003122015011002").appointment_year == 2015  # 65: still possible
+
+
+@pytest.mark.parametrize("nip", ["000101012019211001", "189912312010011001"])
+def test_birth_year_before_1900_is_not_plausible(nip: str) -> None:
+    exc = _fails(nip, "nip_birth_date")
+    assert "1900" in exc.issue.en and "1900" in exc.issue.id
+
+
 # -- nip_sex ----------------------------------------------------------------------------
 @pytest.mark.parametrize("digit", ["0", "3", "9"])
 def test_sex_digit_not_1_or_2(digit: str) -> None:
@@ -191,7 +203,12 @@ def test_serial_000() -> None:
 @st.composite
 def nip_parts(draw: st.DrawFn) -> tuple[date, int, int, int, int]:
     birth = draw(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)))
-    tmt_year = draw(st.integers(min_value=birth.year + MIN_AGE_AT_APPOINTMENT, max_value=9999))
+    tmt_year = draw(
+        st.integers(
+            min_value=birth.year + MIN_AGE_AT_APPOINTMENT,
+            max_value=min(birth.year + MAX_AGE_AT_APPOINTMENT, 9999),
+        )
+    )
     tmt_month = draw(st.integers(min_value=1, max_value=12))
     sex = draw(st.sampled_from((1, 2)))
     serial = draw(st.integers(min_value=1, max_value=999))

@@ -9,6 +9,10 @@ from datetime import date
 from enum import StrEnum
 
 MIN_AGE_AT_APPOINTMENT = 18
+# Plausibility: NIPs of this form were issued from 1974 on, to people born after 1900, and
+# nobody is appointed past the highest retirement age (BUP 65 for JPT/fungsional ahli utama).
+MIN_BIRTH_YEAR = 1900
+MAX_AGE_AT_APPOINTMENT = 65
 
 
 class Kind(StrEnum):
@@ -58,6 +62,12 @@ def parse_nip(nip: str) -> NipInfo:
             f"Digits 1-8 ({nip[:8]}) are not a real birth date",
             f"Angka ke-1 s.d. 8 ({nip[:8]}) bukan tanggal lahir yang sah",
         ) from None
+    if birth.year < MIN_BIRTH_YEAR:
+        raise _fail(
+            "nip_birth_date",
+            f"Digits 1-8 ({nip[:8]}) give a birth year before {MIN_BIRTH_YEAR}",
+            f"Angka ke-1 s.d. 8 ({nip[:8]}) memuat tahun lahir sebelum {MIN_BIRTH_YEAR}",
+        )
     month_digits = int(nip[12:14])
     if 1 <= month_digits <= 12:
         kind, year, month, contracts = Kind.PNS, int(nip[8:12]), month_digits, None
@@ -77,6 +87,13 @@ def parse_nip(nip: str) -> NipInfo:
             f"Appointment year {year} is before the holder turned {MIN_AGE_AT_APPOINTMENT}",
             f"Tahun pengangkatan {year} sebelum pemegang NIP berusia "
             f"{MIN_AGE_AT_APPOINTMENT} tahun",
+        )
+    if year > birth.year + MAX_AGE_AT_APPOINTMENT:
+        raise _fail(
+            "nip_tmt_age",
+            f"Appointment year {year} is after the holder turned {MAX_AGE_AT_APPOINTMENT}",
+            f"Tahun pengangkatan {year} setelah pemegang NIP berusia "
+            f"{MAX_AGE_AT_APPOINTMENT} tahun",
         )
     sex = int(nip[14])
     if sex not in (1, 2):
