@@ -26,6 +26,7 @@ MODULES: tuple[str, ...] = (
     "bench.bench_siasn",
     "bench.bench_audit_ledger",
     "bench.bench_scale",
+    "bench.bench_load",
 )
 
 

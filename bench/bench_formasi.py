@@ -520,6 +520,11 @@ def report_result(
         "The baseline gives need and filled per post only; the report adds OPD/unit/jabatan/"
         "rumpun roll-ups, structural vacancies with their age, BUP and 5-year lists, and "
         "every holder checked against the requirements of their post.",
+        "Each holder's qualification verdict (failed/unknown aspects and the explanation) is "
+        "kept in the read model by the events that change it (placement, rank, education, "
+        "training, assessment) and by jabatan changes, so the current report reads it; the "
+        "report as of a past date still checks every holder against the catalogue as it "
+        "stood then. The placement rate includes computing those verdicts.",
     ]
     return Result(figures, targets, settings, notes)
 

@@ -301,11 +301,19 @@ class CaptureConn:
 
     async def execute(self, stmt: Any, *args: Any) -> None:
         values = getattr(stmt, "_values", None)
+        if isinstance(stmt, sa.Insert) and not values and len(args) == 1:
+            # `table.insert()` with one parameter dict (the outbox's cached statement)
+            params = args[0]
+            if isinstance(params, dict) and all(
+                not isinstance(v, sa.sql.ClauseElement) for v in params.values()
+            ):
+                self.rows.setdefault(stmt.table, []).append(dict(params))
+                return
         if not isinstance(stmt, sa.Insert) or args or not values:
             raise RuntimeError(
                 f"registry.register executed {type(stmt).__name__}; the "
-                "'captured' generator only replays INSERT ... VALUES; use "
-                "--spine-generator service"
+                "'captured' generator only replays INSERT ... VALUES (or insert() with "
+                "one parameter dict); use --spine-generator service"
             )
         row = {}
         for col, bind in values.items():

@@ -87,13 +87,15 @@ def test_run_starts_everything_loads_demo_once_and_stops_cleanly(tmp_path: Path)
     }
     run = Running(tmp_path, ports)
     try:
-        out = run.wait_for("Get a token", timeout=300)
+        out = run.wait_for("Get a token", timeout=600)  # a loaded, shared machine is slow
         assert f"Loaded the demo Pemda: {demo.PEMDA_NAME}, 36 pegawai." in out
         for name in ("pegawai", "formasi", "matching", "audit"):
             assert f"http://127.0.0.1:{ports[name]}/docs" in out
         assert f"web       http://127.0.0.1:{ports['web']}/" in out
         assert "SIASN demo: sync" in out  # the fake SIASN started and the demo synced from it
         assert "workflow demo" in out.lower()
+        # a genuine red flag from the audit rules: an operator proposed his own wife (R3)
+        assert "red flag R3 open on proposal" in out
         token = subprocess.run(
             [
                 sys.executable,
@@ -120,6 +122,13 @@ def test_run_starts_everything_loads_demo_once_and_stops_cleanly(tmp_path: Path)
             time.sleep(1)
         first_size = ledger_size(audit, token)
         assert first_size >= 36 + 36  # every registration plus at least one history each
+        flags = httpx.get(
+            f"{audit}/flags",
+            params={"status": "open", "rule_id": "R3"},
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()["items"]
+        assert len(flags) == 1 and flags[0]["proposal_id"]
+        assert "spouse" in flags[0]["explanation_en"]
     finally:
         code = run.interrupt()
     assert code == 0, run.output
@@ -135,3 +144,24 @@ def test_run_starts_everything_loads_demo_once_and_stops_cleanly(tmp_path: Path)
         assert ledger_size(audit, token) == first_size
     finally:
         assert again.interrupt() == 0, again.output
+
+
+def test_a_signal_while_the_demo_loads_stops_everything_started(tmp_path: Path) -> None:
+    """SIGTERM during start-up (here: while the demo loads) must not leave the broker, the
+    fake SIASN or a service running behind the stopped parent."""
+    ports = {n: free_port() for n in ("pegawai", "formasi", "matching", "audit", "broker")}
+    ports |= {"web": free_port(), "siasn": free_port()}
+    run = Running(tmp_path / "data", ports)
+    try:
+        run.wait_for("Loaded the demo Pemda", timeout=600)  # services up, loaders running
+        run.proc.send_signal(signal.SIGTERM)
+        code = run.proc.wait(120)
+        run._reader.join(10)
+    finally:
+        if run.proc.poll() is None:
+            run.proc.kill()
+    assert code == 130, run.output
+    assert "Interrupted while starting" in run.output
+    assert "TataMutasi is running" not in run.output
+    still_open = [name for name, port in ports.items() if port_open("127.0.0.1", port)]
+    assert still_open == [], run.output

@@ -81,3 +81,19 @@ def test_jabatan_from_catalogue() -> None:
 
 def test_make_nip_layout() -> None:
     assert make_nip(date(1985, 3, 12), 2010, 1, 1, 2) == "198503122010011002"
+
+
+def test_the_demo_couple_for_the_red_flag() -> None:
+    """The workflow demo has the husband (as his OPD's operator) propose his wife into his OPD:
+    a man and a woman of different OPDs, recorded as spouses by the pegawai demo, outside the
+    plan's proposals (demo_workflow excludes them)."""
+    from tatamutasi_cli import demo_workflow
+    from tatamutasi_cli.demo_pegawai import couple
+
+    pair = couple()
+    assert pair is not None
+    husband, wife = pair
+    assert parse_nip(husband.nip).sex == 1 and parse_nip(wife.nip).sex == 2
+    assert husband.unor_id != wife.unor_id  # a move into his OPD from hers
+    assert couple([husband]) is None and couple([husband, wife]) == (husband, wife)
+    assert demo_workflow.FLAG_RULE == "R3"

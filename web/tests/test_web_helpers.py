@@ -3,8 +3,10 @@
 
 import base64
 import hashlib
+import io
 import json
 import re
+from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,9 +20,23 @@ from tatamutasi_web.app import create_app
 from tatamutasi_web.i18n import CATALOGUE, pick, t
 from tatamutasi_web.oidc import pkce_challenge, pkce_pair, roles_from_claims
 from tatamutasi_web.problems import field_key, show_problem
-from tatamutasi_web.session import SessionStore, csrf_ok
+from tatamutasi_web.session import (
+    COOKIE,
+    Session,
+    SessionStore,
+    csrf_ok,
+    derive_key,
+    load_or_create_key,
+)
 from tatamutasi_web.settings import WebSettings
-from tatamutasi_web.workflow import decision_items, default_state, eligibility_of, skp_around
+from tatamutasi_web.workflow import (
+    decision_items,
+    default_state,
+    eligibility_of,
+    eve_of_round,
+    filled_vacancies,
+    skp_around,
+)
 
 
 # -- formats ---------------------------------------------------------------------------------
@@ -127,17 +143,61 @@ def test_web_problem_rows_and_odd_bodies() -> None:
 
 
 # -- sessions, OIDC, charts, workflow helpers --------------------------------------------------
-def test_web_sessions_rotate_and_check_csrf() -> None:
-    store = SessionStore(ttl_s=60)
+KEY = bytes(range(32))
+
+
+def test_web_sessions_sealed_rotate_and_check_csrf() -> None:
+    store = SessionStore(ttl_s=60, key=KEY)
     s = store.new()
-    assert store.get(s.sid) is s
+    s.lang, s.flash = "en", ["Tersimpan"]
+    opened = store.from_cookies(store.to_cookies(s))
+    assert opened == s and opened is not s
     assert csrf_ok(s, s.csrf) and not csrf_ok(s, "forged") and not csrf_ok(s, None)
-    s.lang = "en"
     new = store.rotate(s, token="x", roles=("admin",))
-    assert store.get(s.sid) is None and new.sid != s.sid and new.csrf != s.csrf
+    assert new.sid != s.sid and new.csrf != s.csrf
     assert new.lang == "en" and new.logged_in and new.has("admin")
-    store.drop(new)
-    assert store.get(new.sid) is None
+    # the sealed value carries no readable session data
+    sealed = store.seal(new)
+    assert new.csrf not in sealed and "admin" not in sealed and sealed.startswith("v1.")
+
+
+def test_web_sealed_sessions_refuse_tampering_other_keys_and_expiry() -> None:
+    store = SessionStore(ttl_s=60, key=KEY)
+    s = store.rotate(store.new(), token="tok", roles=("auditor",))
+    sealed = store.seal(s)
+    flipped = sealed[:-5] + ("A" if sealed[-5] != "A" else "B") + sealed[-4:]
+    assert store.open(sealed) == s
+    assert store.open(flipped) is None
+    assert store.open("v1.bm90LWEtc2Vzc2lvbg") is None and store.open("garbage") is None
+    assert store.open(None) is None and store.open("v2." + sealed[3:]) is None
+    assert SessionStore(60, bytes(32)).open(sealed) is None  # sealed with another key
+    expired = Session(**{**s.state(), "expires": 1.0})
+    assert store.open(store.seal(expired)) is None
+
+
+def test_web_large_sessions_spread_over_several_cookies() -> None:
+    """An OIDC access token plus ID token can exceed one cookie's 4 KB."""
+    import secrets
+
+    store = SessionStore(ttl_s=60, key=KEY)
+    s = store.rotate(store.new(), token=secrets.token_urlsafe(4000),
+                     id_token=secrets.token_urlsafe(2000))  # fmt: skip
+    cookies = store.to_cookies(s)
+    assert len(cookies) >= 2 and all(len(v) <= 3800 for v in cookies.values())
+    assert list(cookies)[:2] == [COOKIE, f"{COOKIE}_1"]
+    assert store.from_cookies(cookies) == s
+    assert store.from_cookies({COOKIE: cookies[COOKIE]}) is None  # a missing part
+
+
+def test_web_session_key_generated_once_in_the_data_dir(tmp_path: Path) -> None:
+    first = load_or_create_key(tmp_path / "keys")
+    assert load_or_create_key(tmp_path / "keys") == first and len(first) == 32
+    assert (tmp_path / "keys" / "web-session.key").stat().st_mode & 0o777 == 0o600
+    given = base64.urlsafe_b64encode(bytes(range(32))).decode()
+    assert derive_key(given) == bytes(range(32))
+    assert len(derive_key("a passphrase that is long enough to be a key")) == 32
+    with pytest.raises(ValueError):
+        derive_key("short")
 
 
 def test_web_pkce_s256_matches_rfc7636_example() -> None:
@@ -226,14 +286,63 @@ FLAG = {
 }
 
 
+PLANS = [
+    {"plan_id": "p0", "scenario": "Skenario Lama", "created_at": "2026-11-01T08:00:00Z",
+     "status": "done", "mode": "optimal", "moves_count": 3},
+    {"plan_id": "p1", "scenario": "Skenario Baru", "created_at": "2026-11-23T08:00:00Z",
+     "status": "done", "mode": "stable", "moves_count": 1234},
+]  # fmt: skip
+MOVED_NIP = "198503122010011002"
+TOTALS = {"need": 3, "filled": 1, "acting": 0, "vacant": 2, "over": 0, "posts": 1}
+REPORT: dict[str, Any] = {
+    "/rounds/r1": {"round_id": "r1", "name": "Putaran Uji", "planned_tmt": "2026-11-10",
+                   "proposals": {"by_state": {"executed": 1}}},
+    "/proposals": {"items": [{"proposal_id": "x1", "nip": MOVED_NIP, "state": "executed"}]},
+    "/proposals/x1": {
+        "proposal_id": "x1", "nip": MOVED_NIP, "state": "executed",
+        "from_post": {"unor_id": "O1", "jabatan_id": "J1"},
+        "to_post": {"unor_id": "O2", "jabatan_id": "J2"},
+        "execution": {"tmt": "2026-11-10", "sk_date": "2026-11-05",
+                      "executed_at": "2026-11-05T09:00:00Z"},
+        "objections": [],
+    },
+    f"/pegawai/{MOVED_NIP}/skp": {"items": [{"year": 2025, "predikat_name": "Baik"}]},
+    "/gaps/change": {
+        "before": "2026-11-04", "after": "2026-11-23",
+        "headline": ["Kekurangan pegawai 2 per 04-11-2026 menjadi 1 per 23-11-2026 (-1)."],
+        "totals_before": TOTALS, "totals_after": {**TOTALS, "filled": 2, "vacant": 1},
+        "by_opd": [{"key": "O2", "name": "Dinas Kesehatan", "before": TOTALS,
+                    "after": {**TOTALS, "filled": 2, "vacant": 1},
+                    "vacant_change": -1, "over_change": 0, "filled_change": 1}],
+        "not_meeting_before": 0, "not_meeting_after": 0,
+    },
+}  # fmt: skip
+
+
 def fake_services(calls: list[tuple[str, str, Any]]) -> httpx.MockTransport:
     def handler(request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content) if request.content else None
+        if request.method == "GET" and request.url.params:
+            body = dict(request.url.params)
         calls.append((request.method, request.url.path, body))
         path = request.url.path
         if path == "/openapi.json":
             return httpx.Response(200, json={"paths": {"/siasn/sync": {"post": {}, "get": {}},
-                                                       "/flags": {"get": {}}}})  # fmt: skip
+                                                       "/flags": {"get": {}},
+                                                       "/plans": {"get": {}, "post": {}},
+                                                       "/proposals": {"get": {}}}})  # fmt: skip
+        if path == "/checkpoint":
+            return httpx.Response(200, text="tatamutasi.demo/ledger\n1234\nroot=\n\n— sig\n")
+        if path == "/ledger/checkpoints":
+            return httpx.Response(200, json={"items": [{"size": n, "root": "r", "note": "n"}
+                                                       for n in (900, 1100, 1234)]})  # fmt: skip
+        if path == "/plans" and request.method == "GET":  # oldest first, as matching lists
+            return httpx.Response(200, json={"items": PLANS, "next_cursor": None})
+        if path in REPORT:
+            return httpx.Response(200, json=REPORT[path])
+        if path == "/gaps" and request.url.params.get("only_gaps"):
+            return httpx.Response(200, json={"posts": [{"unit_id": "O2", "jabatan_id": "J2",
+                                                        "vacant": 2}]})  # fmt: skip
         if path == "/flags":
             return httpx.Response(200, json={"items": [FLAG], "next_after": None})
         if path == "/flags/f1/status":
@@ -461,6 +570,108 @@ def test_web_red_flags_handled_with_a_reason(web: Any) -> None:
                     follow_redirects=False)  # fmt: skip
     assert r.status_code == 303
     assert ("POST", "/flags/f1/status", {"status": "dismissed", "reason": "Bukan kerabat"}) in calls
+    # the auditor lands where the flag now is, with its new status
+    assert r.headers["location"] == "/flags?status=dismissed#flag-f1"
+    # an open flag offers acknowledging only (open → acknowledged → dismissed | confirmed)
+    assert (
+        'formaction="/flags/f1/acknowledge"' in page.text and "/flags/f1/confirm" not in page.text
+    )
+    assert 'id="f-status"' in page.text and "terbuka" in page.text
+
+    # only auditors handle flags (the audit service's rule); others see them, without forms
+    other, _ = web
+    login(other, "ppk")
+    seen = other.get("/flags")
+    assert "Atasan langsung" in seen.text and "/flags/f1/acknowledge" not in seen.text
+
+
+def test_web_plans_listed_from_the_matching_service(web: Any) -> None:
+    client, calls = web
+    login(client, "admin")
+    page = client.get("/plans")
+    assert page.status_code == 200
+    assert ("GET", "/plans", {"limit": "500"}) in calls
+    listed = page.text[page.text.index('data-testid="plans-list"') :]
+    assert listed.index("Skenario Baru") < listed.index("Skenario Lama")  # newest first
+    assert "1.234" in listed and "23-11-2026" in listed  # Indonesian formats
+    assert not hasattr(client.app.state.console, "plans")  # nothing kept in the process
+
+
+def test_web_sessions_survive_a_restart_of_the_console(tmp_path: Path) -> None:
+    """Sessions live sealed in the browser: a new console process with the same key (the
+    data dir's key file) reads them; one with another key does not."""
+    calls: list[tuple[str, str, Any]] = []
+    settings = WebSettings(data_dir=tmp_path)
+    first = TestClient(create_app(settings, transport=fake_services(calls)))
+    login(first, "admin")
+    csrf = csrf_of(first.get("/plans").text)
+    cookies = dict(first.cookies)
+    assert set(cookies) == {COOKIE}
+    first.close()
+
+    again = TestClient(create_app(settings, transport=fake_services(calls)), cookies=cookies)
+    r = again.get("/plans", follow_redirects=False)
+    assert r.status_code == 200 and "Skenario Baru" in r.text
+    assert csrf_of(r.text) == csrf  # the same session, CSRF token included
+    assert again.post("/lang", data={"csrf_token": "forged", "lang": "en"}).status_code == 403
+    r = again.post("/lang", data={"csrf_token": csrf, "lang": "en", "next": "/plans"})
+    assert r.status_code == 200 and '<html lang="en"' in r.text  # the change is sealed too
+
+    elsewhere = WebSettings(data_dir=tmp_path / "other-key")
+    stranger = TestClient(create_app(elsewhere, transport=fake_services(calls)), cookies=cookies)
+    r = stranger.get("/plans", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+    r = again.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
+    assert r.status_code == 303
+    assert again.get("/plans", follow_redirects=False).status_code == 303
+
+
+def test_web_session_key_from_settings_is_shared_by_processes(tmp_path: Path) -> None:
+    calls: list[tuple[str, str, Any]] = []
+    key = base64.urlsafe_b64encode(bytes(range(32))).decode()
+    one = TestClient(create_app(WebSettings(data_dir=tmp_path / "a", session_key=key),
+                                transport=fake_services(calls)))  # fmt: skip
+    login(one, "auditor")
+    other = create_app(WebSettings(data_dir=tmp_path / "b", session_key=key),
+                       transport=fake_services(calls))  # fmt: skip
+    two = TestClient(other, cookies=dict(one.cookies))
+    assert two.get("/flags", follow_redirects=False).status_code == 200
+    assert not (tmp_path / "b" / "keys" / "web-session.key").exists()
+
+
+def test_web_round_report_gap_change_comes_from_formasi(web: Any) -> None:
+    client, calls = web
+    login(client, "admin")
+    r = client.get("/rounds/r1/report")
+    assert r.status_code == 200, r.text
+    # asked from formasi's /gaps/change from the eve of the first execution, not recomputed
+    assert ("GET", "/gaps/change", {"before": "2026-11-04"}) in calls
+    table = r.text[r.text.index('data-testid="gap-change"') :]
+    assert "Dinas Kesehatan" in table and 'data-change="-1"' in table and ">+1<" in table
+    assert "Kekurangan pegawai 2 per 04-11-2026" in r.text and "04-11-2026" in r.text
+    assert ("GET", "/gaps", {"as_of": "2026-11-04", "only_gaps": "true", "limit": "50000"}) in calls
+    xlsx = client.get("/rounds/r1/report.xlsx")
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    rows = list(wb.worksheets[1].iter_rows(values_only=True))
+    assert rows[1] == ("Dinas Kesehatan", 2, 1, -1, 1) and "04-11-2026" in rows[0][1]
+    assert list(wb.worksheets[0].iter_rows(values_only=True))[1][0] == MOVED_NIP
+
+
+def test_web_round_report_dates_and_vacancies() -> None:
+    today = date(2026, 11, 23)
+    executed = [{"tmt": "2027-01-04", "execution": {"executed_at": "2026-11-23T10:00:00Z",
+                                                    "sk_date": "2026-11-23"}}]  # fmt: skip
+    assert eve_of_round(executed, "2027-01-04", today) == date(2026, 11, 22)
+    assert eve_of_round([], "2026-10-01", today) == date(2026, 9, 30)
+    assert eve_of_round([], "2027-01-04", today) == today  # nothing happened yet
+    assert eve_of_round([], None, today) == today
+    moves = [{"to_post": {"unor_id": "O2", "jabatan_id": "J2"}}] * 2 + [
+        {"to_post": {"unor_id": "O3", "jabatan_id": "J2"}}
+    ]
+    assert filled_vacancies(moves, Counter({("O2", "J2"): 1, ("O3", "J2"): 4})) == 2
 
 
 def test_web_dev_tokens_signed_with_a_given_key(tmp_path: Path) -> None:
@@ -486,7 +697,7 @@ def test_web_dev_tokens_signed_with_a_given_key(tmp_path: Path) -> None:
     key = serialization.load_pem_public_key(public.read_bytes())
     claims = jwt.decode(token, key, algorithms=["EdDSA"], audience="tatamutasi")  # type: ignore[arg-type]
     assert claims["sub"] == claims["nip"] == "199001012015032001" and claims["roles"] == ["pegawai"]
-    assert not (tmp_path / "other" / "keys").exists()
+    assert not (tmp_path / "other" / "keys" / "dev-signing-key.pem").exists()
 
 
 def test_web_plan_moves_are_paged_with_the_services_cursor(web: Any) -> None:
@@ -498,3 +709,14 @@ def test_web_plan_moves_are_paged_with_the_services_cursor(web: Any) -> None:
     assert asked, "the moves were not requested"
     second = client.get("/plans/p1?cursor=c2")
     assert second.status_code == 200 and 'data-testid="moves-next"' not in second.text
+
+
+def test_web_dashboard_trend_from_the_audit_checkpoints(web: Any) -> None:
+    """The ledger trend is the audit service's signed checkpoints, not the console's memory:
+    every console process (and a restarted one) draws the same line."""
+    client, calls = web
+    login(client, "auditor")
+    data = client.get("/dashboard/data.json").json()
+    assert data["trend"] == [900, 1100, 1234] and "<svg" in data["trend_svg"]
+    assert data["text"]["ledger_size"] == "1.234"
+    assert ("GET", "/ledger/checkpoints", {"after": "-1", "limit": "1000"}) in calls

@@ -319,6 +319,17 @@ def _enrich_one(
     return rows
 
 
+def couple(
+    people: list[demo.DemoPegawai] | None = None,
+) -> tuple[demo.DemoPegawai, demo.DemoPegawai] | None:
+    """The married couple of the demo (husband, wife): the first man and the first woman.
+    The workflow demo has one of them propose the other, which the audit flags (R3)."""
+    people = people if people is not None else demo.demo_pegawai()
+    men = [p for p in people if parse_nip(p.nip).sex == 1]
+    women = [p for p in people if parse_nip(p.nip).sex == 2]
+    return (men[0], women[0]) if men and women else None
+
+
 def _family(
     client: httpx.Client,
     people: list[demo.DemoPegawai],
@@ -326,11 +337,10 @@ def _family(
     births: dict[str, tuple[date, str]],
 ) -> int:
     """A married couple among the demo employees (matched by NIK), and children records."""
-    men = [p for p in people if parse_nip(p.nip).sex == 1]
-    women = [p for p in people if parse_nip(p.nip).sex == 2]
-    if not men or not women:
+    pair = couple(people)
+    if pair is None:
         return 0
-    husband, wife = men[0], women[0]
+    husband, wife = pair
     rows = 0
     for owner, spouse in ((husband, wife), (wife, husband)):
         path = f"/pegawai/{owner.nip}/keluarga"

@@ -1,7 +1,10 @@
 """The demo mutasi workflow (data sintetis), through the public matching API: a round
 "Mutasi Januari 2027", an election blackout window, a plan whose moves become proposals
 driven to varied states (executed, approved, reviewed, submitted, rejected, one with an open
-objection) and one proposal made by hand.
+objection), one proposal made by hand, and one that raises a genuine red flag: an OPD
+operator proposes his own wife (a kinship fact the pegawai service derived from the family
+records), which the audit service flags under R3 (self-dealing) once the proposal's events
+reach its ledger; Tim Penilai reviews it, so it waits for the PPK with the flag open.
 
 `load(base_urls, token)` runs once: it does nothing when the round already exists. The
 Tim Penilai, PPK and employee tokens are signed with the development key that `tatamutasi
@@ -15,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from tatamutasi_cli import demo_pegawai
 from tatamutasi_platform.auth import issue_token
 
 ROUND = "Mutasi Januari 2027"
@@ -27,6 +31,9 @@ BLACKOUT = {
 }
 PENILAI = {"sub": "demo-penilai", "nip": "197001012000011901", "name": "Tim Penilai Kinerja"}
 PPK = {"sub": "demo-ppk", "name": "Wali Kota Contoh"}
+AUDITOR = {"sub": "demo-auditor", "name": "Inspektorat (DEMO)"}
+#: The rule the related proposer trips (audit service, integrity rules R1-R10).
+FLAG_RULE = "R3"
 
 
 class DemoError(RuntimeError):
@@ -169,7 +176,9 @@ def load(base_urls: dict[str, str], token: str, *, key: bytes | None = None) -> 
         if done["status"] != "done":
             raise DemoError(f"demo_workflow: the plan failed: {done.get('error')}")
         moves = _check(client.get(f"/plans/{plan['plan_id']}/moves", headers=flow.admin))["moves"]
-        movers = [m["employee"] for m in moves][:7]
+        pair = demo_pegawai.couple()
+        couple = {p.nip for p in pair} if pair else set()
+        movers = [m["employee"] for m in moves if m["employee"] not in couple][:7]
         made = _check(
             client.post(
                 f"/rounds/{rnd['round_id']}/proposals/from-plan",
@@ -197,13 +206,99 @@ def load(base_urls: dict[str, str], token: str, *, key: bytes | None = None) -> 
             else:
                 flow.drive(pid, target)
             states[target] = states.get(target, 0) + 1
-        by_hand = _by_hand(flow, rnd["round_id"], moves, {n for n, _ in created})
+        flagged = _red_flag(flow, base_urls, rnd["round_id"])
+        by_hand = _by_hand(flow, rnd["round_id"], moves, {n for n, _ in created} | couple)
         return (
             f"workflow demo: round {ROUND!r}, blackout {BLACKOUT['start']}..{BLACKOUT['end']}, "
             f"{len(created)} proposals from the plan ("
             + ", ".join(f"{n} {s}" for s, n in states.items())
-            + f"){by_hand}"
+            + f"){by_hand}, {flagged}"
         )
+
+
+def _target_post(flow: Flow, base_urls: dict[str, str], nip: str, unit: str) -> str | None:
+    """A post of `unit` (from formasi's gap report, vacant seats first) for which the matching
+    engine ranks `nip` as an eligible candidate."""
+    with httpx.Client(base_url=base_urls["formasi"], timeout=60) as formasi:
+        report = _check(formasi.get("/gaps", params={"unit_id": unit}, headers=flow.admin))
+    posts = sorted(report.get("posts", []), key=lambda p: -int(p.get("vacant") or 0))
+    for p in posts:
+        post = f"{p['unit_id']}/{p['jabatan_id']}"
+        cursor = None
+        for _ in range(20):  # pages of 200 eligible candidates
+            r = flow.c.get(
+                "/candidates",
+                params={"post": post, "effective": PLANNED_TMT, "limit": 200}
+                | ({"cursor": cursor} if cursor else {}),
+                headers=flow.admin,
+            )
+            if r.status_code != 200:
+                break
+            page = r.json()
+            if any(c.get("nip") == nip and c.get("eligible") for c in page["candidates"]):
+                return post
+            cursor = page.get("next_cursor")
+            if not cursor:
+                break
+    return None
+
+
+def _red_flag(flow: Flow, base_urls: dict[str, str], round_id: str) -> str:
+    """The operator of the husband's OPD, himself, proposes his wife into his OPD; Tim Penilai
+    reviews it. The audit service raises R3 (the proposer is the candidate's spouse) from the
+    ledger; wait until the flag is open."""
+    pair = demo_pegawai.couple()
+    if pair is None or "audit" not in base_urls:
+        return "red flag: skipped (no couple in the demo)"
+    husband, wife = pair
+    post = _target_post(flow, base_urls, wife.nip, husband.unor_id)
+    if post is None:
+        return "red flag: skipped (no post the candidate is eligible for)"
+    unit, _, jabatan = post.partition("/")
+    operator = Flow._bearer(
+        flow.key,
+        ["operator"],
+        sub=f"operator-{husband.unor_id.lower()}",
+        name=f"{husband.name} (Operator {husband.unor_id})",
+        nip=husband.nip,
+        units=[husband.unor_id],
+    )
+    r = flow.c.post(
+        "/proposals",
+        json={
+            "nip": wife.nip,
+            "round_id": round_id,
+            "to_unor_id": unit,
+            "to_jabatan_id": jabatan,
+            "reason": "Usulan OPD: penguatan tim (DEMO)",
+            "planned_tmt": PLANNED_TMT,
+        },
+        headers={**operator, "Idempotency-Key": f"demo-red-flag-{wife.nip}"},
+    )
+    pid = _check(r, 201)["proposal_id"]
+    flow.step(operator, pid, "submit", {})
+    flow.step(
+        flow.penilai, pid, "review", {"recommendation": "agree", "notes": "Sesuai formasi (DEMO)"}
+    )
+    auditor = Flow._bearer(flow.key, ["auditor"], **AUDITOR)
+    with httpx.Client(base_url=base_urls["audit"], timeout=30) as audit:
+        try:
+            flags = _wait(
+                lambda: _check(
+                    audit.get(
+                        "/flags",
+                        params={"proposal_id": pid, "status": "open", "rule_id": FLAG_RULE},
+                        headers=auditor,
+                    )
+                )["items"],
+                f"the audit's red flag {FLAG_RULE} on the related proposer's proposal",
+                timeout=180,
+            )
+        except DemoError:
+            # the audit service is still catching up with the demo's events: the flag follows
+            # (`make run` should not fail for it)
+            return f"red flag {FLAG_RULE} not raised yet on proposal {pid[:8]} (audit catching up)"
+    return f"red flag {flags[0]['rule_id']} open on proposal {pid[:8]} (proposer is the spouse)"
 
 
 def _by_hand(flow: Flow, round_id: str, moves: list[dict[str, Any]], taken: set[str]) -> str:

@@ -10,6 +10,7 @@ import xlsxwriter
 from rich.console import Console
 
 from tatamutasi_platform.auth import ensure_dev_keys, issue_token
+from tatamutasi_platform.spreadsheets import neutralise
 
 app = typer.Typer(help="Import data from Excel/CSV.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -45,9 +46,9 @@ def write_error_workbook(errors: list[dict[str, Any]], path: Path) -> None:
         ws.write_string(0, c, h, bold)
     for r, e in enumerate(errors, start=1):
         ws.write_number(r, 0, e["row"])
-        ws.write_string(r, 1, e["column"])
-        ws.write_string(r, 2, e["reason"])
-        ws.write_string(r, 3, e["reason_en"])
+        ws.write_string(r, 1, neutralise(e["column"]))
+        ws.write_string(r, 2, neutralise(e["reason"]))  # reasons quote the cell as sent
+        ws.write_string(r, 3, neutralise(e["reason_en"]))
     ws.set_column(1, 1, 20)
     ws.set_column(2, 3, 80)
     wb.close()

@@ -28,6 +28,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from tatamutasi_platform.spreadsheets import safe_cell
+
 app = typer.Typer(help="SIASN (BKN) synchronisation.", no_args_is_help=True)
 
 SNAPSHOT_SCHEMA = "tatamutasi.siasn.snapshot/1"
@@ -135,7 +137,7 @@ def _write_failures(out: Path, rows: list[dict[str, Any]]) -> None:
     with (out / FAILURES_CSV).open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: safe_cell(v) for k, v in r.items()} for r in rows)
     _write_json(out / FAILURES_JSON, {"failures": rows})
 
 
@@ -293,7 +295,7 @@ def sync(
                     handle, fieldnames=["nip", "kind", "resource", "reason", "alasan"]
                 )
                 writer.writeheader()
-                writer.writerows({k: f.get(k) for k in writer.fieldnames} for f in rows)
+                writer.writerows({k: safe_cell(f.get(k)) for k in writer.fieldnames} for f in rows)
             console.print(f"Laporan kegagalan / failures report: {failures}")
     if job["status"] != "completed":
         if job.get("message"):

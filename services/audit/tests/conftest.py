@@ -101,9 +101,28 @@ def sql(audit_client: TestClient) -> Callable[..., Any]:
                 return await fn(conn)
 
         assert audit_client.portal is not None
-        return audit_client.portal.call(go)
+        try:
+            return audit_client.portal.call(go)
+        finally:
+            # an edit behind the service's back: drop its cached tree head now (in service
+            # it shows within `ledger.HEAD_TTL_S`), so the test sees the edited database
+            ledger.forget_head()
 
     return run
+
+
+@pytest.fixture
+def auditor(auth_headers: Callable[..., dict[str, str]]) -> dict[str, str]:
+    return auth_headers("auditor")
+
+
+@pytest.fixture
+def log(append: Appender) -> list[dict[str, Any]]:
+    """A log of 20 entries appended in two batches (two signed checkpoints: 12 and 20)."""
+    envs = [envelope(i) for i in range(1, 21)]
+    append(envs[:12])
+    append(envs[12:])
+    return envs
 
 
 @pytest.fixture

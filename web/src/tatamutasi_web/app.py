@@ -23,7 +23,17 @@ from tatamutasi_web.api import Api, ApiError, Capabilities
 from tatamutasi_web.i18n import LANGS, pick, t
 from tatamutasi_web.oidc import OidcClient
 from tatamutasi_web.problems import ShownProblem, show_problem
-from tatamutasi_web.session import COOKIE, CSRF_FIELD, CSRF_HEADER, Session, SessionStore, csrf_ok
+from tatamutasi_web.session import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    MAX_CHUNKS,
+    Session,
+    SessionStore,
+    chunk_name,
+    csrf_ok,
+    derive_key,
+    load_or_create_key,
+)
 from tatamutasi_web.settings import WebSettings
 
 HERE = Path(__file__).parent
@@ -77,21 +87,25 @@ def make_templates() -> Environment:
 
 
 class Console:
-    """Shared state of the app: settings, HTTP client, sessions, remembered plans."""
+    """Shared state of the app: settings, HTTP client, the session sealer. No user state is
+    kept here: sessions live in the browser's sealed cookie, plans in the matching service."""
 
     def __init__(
         self, settings: WebSettings, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self.settings = settings
         self.urls = settings.service_urls()
-        self.sessions = SessionStore(settings.session_ttl_s, settings.lang_default)
+        key = (
+            derive_key(settings.session_key.get_secret_value())
+            if settings.session_key is not None
+            else load_or_create_key(settings.data_dir / "keys")
+        )
+        self.sessions = SessionStore(settings.session_ttl_s, key, settings.lang_default)
         self.templates = make_templates()
         self.http: httpx.AsyncClient = httpx.AsyncClient(
             timeout=settings.api_timeout_s, transport=transport
         )
         self.caps = Capabilities(self.http, self.urls)
-        self.plans: list[dict[str, Any]] = []  # plans started from this console, newest first
-        self.ledger_trend: list[tuple[float, int]] = []
         self.oidc = (
             OidcClient(
                 issuer=settings.oidc_issuer or "",
@@ -209,24 +223,17 @@ def create_app(
     async def sessions(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        s = console.sessions.get(request.cookies.get(COOKIE))
+        s = console.sessions.from_cookies(request.cookies)
         fresh = s is None
         if s is None:
             s = console.sessions.new()
+        before = s.fingerprint()
         request.state.session = s
         started = time.perf_counter()
         response = await call_next(request)
         s = request.state.session  # login/logout may have replaced it
-        if fresh or getattr(request.state, "session_changed", False):
-            response.set_cookie(
-                COOKIE,
-                s.sid,
-                httponly=True,
-                samesite="lax",
-                secure=settings.cookie_secure,
-                max_age=settings.session_ttl_s,
-                path="/",
-            )
+        if fresh or getattr(request.state, "session_changed", False) or s.fingerprint() != before:
+            seal_session(response, console, s, request.cookies)
         response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -252,7 +259,7 @@ def create_app(
     async def _api_error(request: Request, exc: ApiError) -> Response:
         s = session_of(request)
         if exc.status == 401:
-            console.sessions.drop(s)
+            set_session(request, console.sessions.new(s.lang))
             return RedirectResponse("/login?expired=1", 303)
         p = problem_of(exc, s.lang)
         status = exc.status if exc.status < 500 else 502
@@ -267,6 +274,31 @@ def create_app(
         return JSONResponse({"status": "ok"})
 
     return app
+
+
+def seal_session(response: Response, console: Console, s: Session, sent: dict[str, str]) -> None:
+    """Seal the session into the response's cookie(s); drop chunks it no longer needs."""
+    settings = console.settings
+    cookies = console.sessions.to_cookies(s)
+    for name, value in cookies.items():
+        response.set_cookie(
+            name,
+            value,
+            httponly=True,
+            samesite="lax",
+            secure=settings.cookie_secure,
+            max_age=settings.session_ttl_s,
+            path="/",
+        )
+    for i in range(len(cookies), MAX_CHUNKS):
+        if chunk_name(i) in sent:
+            response.delete_cookie(
+                chunk_name(i),
+                path="/",
+                httponly=True,
+                samesite="lax",
+                secure=settings.cookie_secure,
+            )
 
 
 def set_session(request: Request, s: Session) -> None:

@@ -21,6 +21,7 @@ from tatamutasi_web.problems import ShownProblem, row_error, show_problem
 if TYPE_CHECKING:
     from tatamutasi_web.app import Console
 
+FLAG_STATUS = ("open", "acknowledged", "dismissed", "confirmed")
 MOVES_PAGE = 100  # moves per page on a plan page (a province plan has thousands)
 NIP_RE = re.compile(r"^\d{18}$")
 WEIGHTS = ("competence", "education", "ninebox", "experience", "tenure", "aspiration")
@@ -339,11 +340,11 @@ def register(app: FastAPI, console: "Console") -> None:  # noqa: C901 - one plac
     @app.get("/plans", response_class=HTMLResponse)
     async def plans_page(request: Request) -> Response:
         s = need(request, "admin", "penilai", "ppk", "auditor")
-        rounds = await rounds_list(console, s)
+        rounds, plans = await asyncio.gather(rounds_list(console, s), plans_list(console, s))
         return render(
             request,
             "plans.html",
-            plans=console.plans,
+            plans=plans,
             problem=None,
             values={"mode": "optimal", "weights": DEFAULT_WEIGHTS},
             weights=WEIGHTS,
@@ -380,28 +381,15 @@ def register(app: FastAPI, console: "Console") -> None:  # noqa: C901 - one plac
         if not fields:
             data, problem = await attempt(console.api(s).post("matching", "/plans", body), s.lang)
             if problem is None:
-                plan_id = data["plan_id"]
-                console.plans.insert(
-                    0,
-                    {
-                        "plan_id": plan_id,
-                        "scenario": values["scenario"] or plan_id[:8],
-                        "effective": body["effective"],
-                        "mode": body["mode"],
-                        "created_at": time.time(),
-                        "created_by": s.sub,
-                    },
-                )
-                del console.plans[50:]
-                return RedirectResponse(f"/plans/{plan_id}", 303)
+                return RedirectResponse(f"/plans/{quote(str(data['plan_id']))}", 303)
         else:
             problem = ShownProblem(422, t("plans.weights", s.lang), fields)
-        rounds = await rounds_list(console, s)
+        rounds, plans = await asyncio.gather(rounds_list(console, s), plans_list(console, s))
         return render(
             request,
             "plans.html",
             422 if problem and problem.status < 500 else 502,
-            plans=console.plans,
+            plans=plans,
             problem=problem,
             values=values,
             weights=WEIGHTS,
@@ -455,7 +443,7 @@ def register(app: FastAPI, console: "Console") -> None:  # noqa: C901 - one plac
             )
             moves = got.get("moves", [])
             next_cursor = got.get("next_cursor")
-        rounds = await rounds_list(console, s)
+        rounds, plans = await asyncio.gather(rounds_list(console, s), plans_list(console, s))
         can_propose = s.has("admin", "operator") and await console.caps.has(
             "matching", "POST /rounds/{round_id}/proposals/from-plan"
         )
@@ -466,7 +454,7 @@ def register(app: FastAPI, console: "Console") -> None:  # noqa: C901 - one plac
             moves=moves,
             next_cursor=next_cursor,
             names=names,
-            plans=console.plans,
+            plans=plans,
             rounds=rounds,
             can_propose=can_propose,
             created=request.query_params.get("created"),
@@ -646,6 +634,8 @@ def register(app: FastAPI, console: "Console") -> None:  # noqa: C901 - one plac
         if not await console.caps.has("audit", "GET /flags"):
             raise PageError(404, t("error.not_available", s.lang, service="audit"))
         status = request.query_params.get("status") or "open"
+        if status not in FLAG_STATUS:
+            status = "open"
         data = await console.api(s).get("audit", "/flags", status=status, limit=100)
         return render(request, "flags.html", data=data, flag_status=status)
 
@@ -668,18 +658,23 @@ def register(app: FastAPI, console: "Console") -> None:  # noqa: C901 - one plac
             s.lang,
         )
         if problem is not None:
-            data = await console.api(s).get("audit", "/flags", status="open", limit=100)
+            shown = str(form.get("from_status") or "open")
+            shown = shown if shown in FLAG_STATUS else "open"
+            data = await console.api(s).get("audit", "/flags", status=shown, limit=100)
             return render(
                 request,
                 "flags.html",
                 422,
                 data=data,
-                flag_status="open",
+                flag_status=shown,
                 problem=problem,
                 failed_flag=flag_id,
             )
-        s.flash.append(t("flags.handled", s.lang))
-        return RedirectResponse("/flags", 303)
+        s.flash.append(
+            f"{t('flags.handled', s.lang)}: {t('flags.status.' + status[action], s.lang)}"
+        )
+        # the flag where it now is, with its new status (and the next step)
+        return RedirectResponse(f"/flags?status={status[action]}#flag-{quote(flag_id)}", 303)
 
     # -- journey 4: employee ------------------------------------------------------------------
     @app.get("/me", response_class=HTMLResponse)
@@ -801,6 +796,54 @@ async def rounds_list(console: "Console", s: Any) -> list[dict[str, Any]]:
     return list(items or [])
 
 
+PLANS_SHOWN = 50
+PLANS_PAGES = 20  # 500 plans a page: the newest of up to 10.000 plans
+
+
+async def plans_list(
+    console: "Console", s: Any, status: str | None = None, limit: int = PLANS_SHOWN
+) -> list[dict[str, Any]]:
+    """The newest plans, newest first, from the matching service (which lists them oldest
+    first, cursor-paged); empty when the API does not offer the list or refuses it."""
+    if not await console.caps.has("matching", "GET /plans"):
+        return []
+    api = console.api(s)
+    items: list[dict[str, Any]] = []
+    cursor = None
+    for _ in range(PLANS_PAGES):
+        try:
+            page = await api.get("matching", "/plans", status=status, limit=500, cursor=cursor)
+        except ApiError:
+            break
+        items += page.get("items", [])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    items.sort(key=lambda p: str(p.get("created_at") or ""), reverse=True)
+    return [
+        {**p, "scenario": p.get("scenario") or str(p.get("plan_id", ""))[:8]} for p in items[:limit]
+    ]
+
+
+async def ledger_trend(api: Api, size: int | None, points: int = 30) -> list[int]:
+    """Ledger sizes at its latest signed checkpoints (from the audit service), oldest first."""
+    if size is None:
+        return []
+    after = -1
+    found: list[int] = []
+    # checkpoints are listed oldest first: look at the recent part of the log first
+    for window in (2_000, 50_000, None):
+        after = -1 if window is None else max(-1, size - window)
+        try:
+            page = await api.get("audit", "/ledger/checkpoints", after=after, limit=1000)
+        except ApiError:
+            return []
+        found = [int(c["size"]) for c in page.get("items", []) if c.get("size") is not None]
+        if len(found) >= points or after == -1:
+            break
+    return found[-points:]
+
+
 async def ledger_export_route(console: "Console") -> str | None:
     routes = await console.caps.routes("audit")
     for candidate in ("GET /ledger/export", "GET /ledger/exports", "GET /export"):
@@ -880,16 +923,7 @@ async def dashboard_data(console: "Console", s: Any) -> dict[str, Any]:
     g, c, comp, f, p = await asyncio.gather(
         gaps(), checkpoint(), completeness(), flags(), proposals()
     )
-    if c and c.get("size") is not None:
-        now = time.time()
-        if (
-            not console.ledger_trend
-            or console.ledger_trend[-1][1] != c["size"]
-            or now - console.ledger_trend[-1][0] > 30
-        ):
-            console.ledger_trend.append((now, c["size"]))
-            del console.ledger_trend[:-30]
-    trend = [v for _, v in console.ledger_trend]
+    trend = await ledger_trend(api, (c or {}).get("size")) if c else []
     return {
         "gaps": g,
         "checkpoint": c,
@@ -981,10 +1015,12 @@ async def me_view(console: "Console", s: Any) -> dict[str, Any]:
         data, _ = await attempt(api.get("matching", path), s.lang)
         return data
 
-    # the newest plan that explains this employee (plans started from this console, newest first)
-    found, proposals = await asyncio.gather(
-        asyncio.gather(*(explanation_of(p) for p in list(console.plans)[:5])), proposals_about_me()
-    )
+    # the newest finished plan that explains this employee (from the matching service)
+    async def explained() -> list[Any]:
+        plans = await plans_list(console, s, status="done", limit=5)
+        return list(await asyncio.gather(*(explanation_of(p) for p in plans)))
+
+    found, proposals = await asyncio.gather(explained(), proposals_about_me())
     explanation = next((x for x in found if x), None)
     prefs = (aspirasi or {}).get("preferences", []) if isinstance(aspirasi, dict) else []
     ninebox = (

@@ -42,8 +42,14 @@ class WebSettings(BaseSettings):
     )
     oidc_scopes: str = "openid profile email"
 
-    # Cookies and sessions
+    # Cookies and sessions (sessions live sealed in the browser's cookie; no server store)
     cookie_secure: bool = False
+    session_key: SecretStr | None = Field(
+        default=None,
+        description="Key that seals the session cookies (32 random bytes, base64; every "
+        "console process of a deployment uses the same). Default: generated once into "
+        "data_dir/keys/web-session.key",
+    )
     session_ttl_s: int = Field(default=8 * 3600, ge=60)
     lang_default: Literal["id", "en"] = "id"
 

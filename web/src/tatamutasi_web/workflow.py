@@ -8,10 +8,10 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import xlsxwriter
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from tatamutasi_platform.spreadsheets import SafeWorkbook
 from tatamutasi_web import fmt
 from tatamutasi_web.api import Api, ApiError
 from tatamutasi_web.i18n import pick, t
@@ -360,37 +360,10 @@ async def build_report(api: Api, round_id: str, lang: str) -> dict[str, Any]:
         )
         for f in fulls:
             objections.extend(f.get("objections") or [])
-    tmts = [m["tmt"] for m in moved if m.get("tmt")]
-    start = min(tmts) if tmts else view.get("planned_tmt")
-    gaps_before: dict[str, Any] = {}
-    gaps_now: dict[str, Any] = {}
-    if start:
-        eve = date.fromordinal(date.fromisoformat(start).toordinal() - 1).isoformat()
-        try:
-            b, n = await asyncio.gather(
-                api.get("formasi", "/gaps", as_of=eve), api.get("formasi", "/gaps")
-            )
-            gaps_before = {o["key"]: o for o in b.get("by_opd", [])}
-            gaps_now = {o["key"]: o for o in n.get("by_opd", [])}
-        except ApiError:
-            pass
-    gap_rows = []
-    for key in sorted(set(gaps_before) | set(gaps_now)):
-        bo, no = gaps_before.get(key, {}), gaps_now.get(key, {})
-        gap_rows.append(
-            {
-                "opd": no.get("name") or bo.get("name") or key,
-                "vacant_before": bo.get("vacant"),
-                "vacant_now": no.get("vacant"),
-                "change": (no.get("vacant") or 0) - (bo.get("vacant") or 0),
-            }
-        )
-    vacancies_filled = sum(
-        1
-        for m in moved
-        if (gaps_before.get((m.get("to_post") or {}).get("unor_id") or "", {}).get("vacant") or 0)
-        > 0
-    )
+    eve = eve_of_round(moved, view.get("planned_tmt"), date.today())
+    change, vacant = await asyncio.gather(gap_change(api, eve), vacant_posts(api, eve))
+    gap_rows = change_rows(change)
+    vacancies_filled = filled_vacancies(moved, vacant)
     return {
         "round": view,
         "moved": [
@@ -403,6 +376,7 @@ async def build_report(api: Api, round_id: str, lang: str) -> dict[str, Any]:
             for m in moved
         ],
         "gaps": gap_rows,
+        "gap_change": change,
         "vacancies_filled": vacancies_filled,
         "objections": objections,
         "objection_outcomes": dict(Counter(str(o.get("status")) for o in objections)),
@@ -412,13 +386,91 @@ async def build_report(api: Api, round_id: str, lang: str) -> dict[str, Any]:
     }
 
 
+def eve_of_round(moved: list[dict[str, Any]], planned_tmt: str | None, today: date) -> date:
+    """The last day before the round changed anything: the eve of its first TMT, or of its
+    first execution when the SK was executed before the TMT (the registry moves people when
+    the SK is executed); for a round not executed yet, the eve of its planned TMT (or today,
+    whichever is earlier)."""
+    days = []
+    for m in moved:
+        x = m.get("execution") or {}
+        for value in (m.get("tmt"), x.get("executed_at"), x.get("sk_date")):
+            if isinstance(value, str) and len(value) >= 10:
+                days.append(date.fromisoformat(value[:10]))
+    if not days and planned_tmt:
+        days.append(date.fromisoformat(planned_tmt[:10]))
+    if not days:
+        return today
+    return min(date.fromordinal(min(days).toordinal() - 1), today)
+
+
+async def gap_change(api: Api, eve: date) -> dict[str, Any] | None:
+    """Formasi's gap change per OPD (`GET /gaps/change`) from the round's eve to today; None
+    when formasi cannot answer."""
+    try:
+        data: dict[str, Any] = await api.get("formasi", "/gaps/change", before=eve.isoformat())
+    except ApiError:
+        return None
+    return data
+
+
+def change_rows(change: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Report rows from formasi's change per OPD: vacancies (kekurangan) before and now, the
+    change, and filled and over as formasi counted them."""
+    rows = []
+    for r in (change or {}).get("by_opd", []):
+        before, after = r.get("before") or {}, r.get("after") or {}
+        rows.append(
+            {
+                "key": r.get("key"),
+                "opd": r.get("name") or r.get("key"),
+                "vacant_before": before.get("vacant"),
+                "vacant_now": after.get("vacant"),
+                "change": r.get("vacant_change"),
+                "filled_change": r.get("filled_change"),
+                "over_change": r.get("over_change"),
+            }
+        )
+    return rows
+
+
+async def vacant_posts(api: Api, eve: date) -> Counter[tuple[str, str]]:
+    """Vacant seats per post (unit, jabatan) on the round's eve (formasi's gap report)."""
+    try:
+        data = await api.get(
+            "formasi", "/gaps", as_of=eve.isoformat(), only_gaps="true", limit=50000
+        )
+    except ApiError:
+        return Counter()
+    return Counter(
+        {
+            (str(p["unit_id"]), str(p["jabatan_id"])): int(p.get("vacant") or 0)
+            for p in data.get("posts", [])
+            if p.get("vacant")
+        }
+    )
+
+
+def filled_vacancies(moved: list[dict[str, Any]], vacant: Counter[tuple[str, str]]) -> int:
+    """Moves into a post that had a vacant seat on the eve (each seat counted once)."""
+    left = Counter(vacant)
+    filled = 0
+    for m in moved:
+        post = m.get("to_post") or {}
+        key = (str(post.get("unor_id")), str(post.get("jabatan_id")))
+        if left[key] > 0:
+            left[key] -= 1
+            filled += 1
+    return filled
+
+
 def _post(p: dict[str, Any] | None) -> str | None:
     return f"{p.get('unor_id')}/{p.get('jabatan_id')}" if p else None
 
 
 def report_xlsx(report: dict[str, Any], lang: str) -> bytes:
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb = SafeWorkbook(buf)  # every text cell neutralised (objection texts come from users)
     bold = wb.add_format({"bold": True})
     ws = wb.add_worksheet("Pegawai dimutasi" if lang == "id" else "Moved")
     heads = [
@@ -446,19 +498,31 @@ def report_xlsx(report: dict[str, Any], lang: str) -> bytes:
             ],
         )
     ws2 = wb.add_worksheet("Perubahan kekurangan" if lang == "id" else "Gap change")
+    change = report.get("gap_change") or {}
     ws2.write_row(
         0,
         0,
         [
             t("gaps.opd", lang),
-            "Sebelum" if lang == "id" else "Before",
-            "Sekarang" if lang == "id" else "Now",
+            ("Sebelum" if lang == "id" else "Before") + f" ({fmt.day(change.get('before'))})",
+            ("Sekarang" if lang == "id" else "Now") + f" ({fmt.day(change.get('after'))})",
             "Δ",
+            "Δ " + t("gaps.filled", lang),
         ],
         bold,
     )
     for i, g in enumerate(report["gaps"], start=1):
-        ws2.write_row(i, 0, [g["opd"], g["vacant_before"] or 0, g["vacant_now"] or 0, g["change"]])
+        ws2.write_row(
+            i,
+            0,
+            [
+                g["opd"],
+                g["vacant_before"] or 0,
+                g["vacant_now"] or 0,
+                g["change"] or 0,
+                g["filled_change"] or 0,
+            ],
+        )
     ws3 = wb.add_worksheet("Keberatan" if lang == "id" else "Objections")
     ws3.write_row(
         0,

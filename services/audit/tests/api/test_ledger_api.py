@@ -21,11 +21,6 @@ def b64d(s: str) -> bytes:
 
 
 @pytest.fixture
-def auditor(auth_headers: Headers) -> dict[str, str]:
-    return auth_headers("auditor")
-
-
-@pytest.fixture
 def filled(append: Any, make_envelope: Any) -> list[dict[str, Any]]:
     """300 entries in three batches (so tiles are full and partial, and 3 checkpoints)."""
     envs = [make_envelope(i) for i in range(1, 301)]

@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 import pytest
+from audit_tamper_helpers import vkey
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -22,18 +23,13 @@ from tatamutasi_audit.ledger.export import (
     proof_ranges,
     verify_export,
 )
-from tatamutasi_audit.ledger.note import Checkpoint, Signer, Verifier, sign_checkpoint
+from tatamutasi_audit.ledger.note import Checkpoint, Signer, sign_checkpoint
 from tatamutasi_cli import audit_cmd
 from tatamutasi_cli.main import app
 
 Headers = Callable[..., dict[str, str]]
 ORIGIN = "tatamutasi.example/pemda-lampung"
 runner = CliRunner()
-
-
-@pytest.fixture
-def auditor(auth_headers: Headers) -> dict[str, str]:
-    return auth_headers("auditor")
 
 
 @pytest.fixture
@@ -45,10 +41,6 @@ def log(append: Any, make_envelope: Any) -> list[dict[str, Any]]:
     append(envs[:25])
     append(envs[25:])
     return envs
-
-
-def vkey_of(client: TestClient, headers: dict[str, str]) -> Verifier:
-    return Verifier.parse(client.get("/ledger/key", headers=headers).json()["vkey"])
 
 
 def download(client: TestClient, headers: dict[str, str], folder: Path, **params: Any) -> Path:
@@ -77,7 +69,7 @@ def test_an_export_verifies_offline_with_only_the_key(
     assert manifest["tree_size"] == 40 and manifest["count"] == 14
     assert manifest["query"] == {"unit": "U-1", "after": -1, "limit": 10000}
     assert manifest["complete"] is True and manifest["proof"]["hashes"]
-    report = verify_export(folder, vkey_of(audit_client, auditor))
+    report = verify_export(folder, vkey(audit_client, auditor))
     assert report.checkpoint.size == 40 and report.count == 14
     assert report.indices == [i for i in range(40) if (i + 1) % 3 == 1]
     # the entries are the ledger's bytes: each leaf hash is the one the log serves
@@ -97,7 +89,7 @@ def test_a_range_export_and_a_limited_export(
     whole = download(audit_client, auditor, tmp_path / "all")
     m = orjson.loads((whole / MANIFEST).read_bytes())
     assert m["count"] == 40 and m["proof"]["hashes"] == []  # nothing outside the export
-    assert verify_export(whole, vkey_of(audit_client, auditor)).contiguous
+    assert verify_export(whole, vkey(audit_client, auditor)).contiguous
     part = download(audit_client, auditor, tmp_path / "part", after=9, limit=7)
     m = orjson.loads((part / MANIFEST).read_bytes())
     assert (m["first_index"], m["last_index"], m["complete"], m["next_after"]) == (
@@ -106,7 +98,7 @@ def test_a_range_export_and_a_limited_export(
         False,
         16,
     )
-    assert verify_export(part, vkey_of(audit_client, auditor)).count == 7
+    assert verify_export(part, vkey(audit_client, auditor)).count == 7
 
 
 def test_export_bad_input_is_a_problem(
@@ -139,10 +131,10 @@ def test_tampered_lines_are_caught(
     kind: str,
 ) -> None:
     folder = download(audit_client, auditor, tmp_path / "exp", format=fmt, unit="U-2")
-    verify_export(folder, vkey_of(audit_client, auditor))
+    verify_export(folder, vkey(audit_client, auditor))
     rewrite_lines(folder, TAMPERING[kind])
     with pytest.raises(ExportInvalid):
-        verify_export(folder, vkey_of(audit_client, auditor))
+        verify_export(folder, vkey(audit_client, auditor))
 
 
 def _resign_line(line: bytes, old: bytes, new: bytes) -> bytes:
@@ -162,7 +154,7 @@ def test_a_consistent_forgery_still_misses_the_signed_root(
     lines[3] = _resign_line(lines[3], b"U-0", b"U-9")
     path.write_bytes(b"".join(lines))
     with pytest.raises(ExportInvalid, match="signed root"):
-        verify_export(folder, vkey_of(audit_client, auditor))
+        verify_export(folder, vkey(audit_client, auditor))
 
 
 def test_an_edited_column_is_caught(
@@ -174,7 +166,7 @@ def test_an_edited_column_is_caught(
         lambda ls: [ls[0], ls[1].replace(",pegawai.registered,", ",pegawai.retired,"), *ls[2:]],
     )
     with pytest.raises(ExportInvalid, match="column type"):
-        verify_export(folder, vkey_of(audit_client, auditor))
+        verify_export(folder, vkey(audit_client, auditor))
 
 
 def test_a_line_removed_from_a_range_with_a_recomputed_proof_is_caught(
@@ -206,7 +198,7 @@ def test_a_line_removed_from_a_range_with_a_recomputed_proof_is_caught(
     (folder / MANIFEST).write_bytes(orjson.dumps(manifest))
     path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in kept))
     with pytest.raises(ExportInvalid, match="every index"):
-        verify_export(folder, vkey_of(audit_client, auditor))
+        verify_export(folder, vkey(audit_client, auditor))
 
 
 def test_an_edited_proof_or_a_checkpoint_under_another_key_is_caught(
@@ -219,7 +211,7 @@ def test_an_edited_proof_or_a_checkpoint_under_another_key_is_caught(
     manifest["proof"] = {**manifest["proof"], "hashes": [hashes[1], hashes[0], *hashes[2:]]}
     (folder / MANIFEST).write_bytes(orjson.dumps(manifest))
     with pytest.raises(ExportInvalid, match="signed root"):
-        verify_export(folder, vkey_of(audit_client, auditor))
+        verify_export(folder, vkey(audit_client, auditor))
     # a checkpoint signed by someone else's key with the same origin
     other = Signer.generate(ORIGIN)
     forged = {**original}
@@ -228,12 +220,12 @@ def test_an_edited_proof_or_a_checkpoint_under_another_key_is_caught(
     )
     (folder / MANIFEST).write_bytes(orjson.dumps(forged))
     with pytest.raises(ExportInvalid, match="does not verify"):
-        verify_export(folder, vkey_of(audit_client, auditor))
+        verify_export(folder, vkey(audit_client, auditor))
     # ... and the genuine export checked with the wrong key
     (folder / MANIFEST).write_bytes(orjson.dumps(original))
     with pytest.raises(ExportInvalid, match="does not verify"):
         verify_export(folder, other.verifier())
-    assert verify_export(folder, vkey_of(audit_client, auditor)).count == 14
+    assert verify_export(folder, vkey(audit_client, auditor)).count == 14
 
 
 def test_cli_exports_and_verifies(
@@ -277,16 +269,17 @@ def test_cli_exports_and_verifies(
     )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["entries.csv", "manifest.json"]
-    vkey = tmp_path / "log.vkey"
-    vkey.write_text(vkey_of(audit_client, auditor).encode())
-    ok = runner.invoke(app, ["audit", "verify", "--export", str(out), "--vkey", str(vkey)])
+    vkey_file = tmp_path / "log.vkey"
+    vkey_file.write_text(vkey(audit_client, auditor).encode())
+    ok = runner.invoke(app, ["audit", "verify", "--export", str(out), "--vkey", str(vkey_file)])
     assert ok.exit_code == 0, ok.output
     assert "OK: 14 CSV entries" in ok.output and "unit=U-1" in ok.output
     rewrite_lines(out, lambda ls: ls[:-1])
-    bad = runner.invoke(app, ["audit", "verify", "--export", str(out), "--vkey", str(vkey)])
+    bad = runner.invoke(app, ["audit", "verify", "--export", str(out), "--vkey", str(vkey_file)])
     assert bad.exit_code == 1 and "FAILED" in bad.output
     both = runner.invoke(
-        app, ["audit", "verify", "--export", str(out), "--url", "http://x", "--vkey", str(vkey)]
+        app,
+        ["audit", "verify", "--export", str(out), "--url", "http://x", "--vkey", str(vkey_file)],
     )
     assert both.exit_code == 2
 

@@ -74,11 +74,6 @@ def flag(seq: int, flag_id: str, nip: str, pid: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def auditor(auth_headers: Headers) -> dict[str, str]:
-    return auth_headers("auditor")
-
-
-@pytest.fixture
 def workflow(append: Any) -> None:
     append(
         [

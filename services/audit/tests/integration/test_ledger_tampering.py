@@ -2,11 +2,17 @@
 PostgreSQL), is caught by the self-check and by the offline verifier."""
 
 import base64
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from audit_tamper_helpers import (
+    SQL,
+    fetcher,
+    self_check,
+    verifier_fails,
+    vkey,
+)
 from fastapi.testclient import TestClient
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,55 +27,13 @@ from tatamutasi_audit.adapters.orm import (
 from tatamutasi_audit.api.deps import ledger_keys
 from tatamutasi_audit.app import create_app
 from tatamutasi_audit.ledger.merkle import ProofError, verify_inclusion
-from tatamutasi_audit.ledger.note import Verifier, open_checkpoint
-from tatamutasi_audit.ledger.verifier import VerificationFailed, verify_log
+from tatamutasi_audit.ledger.note import open_checkpoint
+from tatamutasi_audit.ledger.verifier import verify_log
 from tatamutasi_audit.service import ledger
 from tatamutasi_audit.settings import AuditSettings
 from tatamutasi_platform.testing import DatabaseFactory
 
-Headers = Callable[..., dict[str, str]]
-SQL = Callable[[Callable[[AsyncConnection], Any]], Any]
 E = ledger_entries
-
-
-@pytest.fixture
-def auditor(auth_headers: Headers) -> dict[str, str]:
-    return auth_headers("auditor")
-
-
-@pytest.fixture
-def log(append: Any, make_envelope: Any) -> list[dict[str, Any]]:
-    envs = [make_envelope(i) for i in range(1, 21)]
-    append(envs[:12])
-    append(envs[12:])
-    return envs
-
-
-def fetcher(client: TestClient, headers: dict[str, str]) -> Callable[[str], bytes]:
-    def fetch(path: str) -> bytes:
-        r = client.get("/" + path, headers=headers)
-        if r.status_code != 200:
-            raise VerificationFailed(f"GET /{path}: {r.status_code}")
-        return r.content
-
-    return fetch
-
-
-def vkey(client: TestClient, headers: dict[str, str]) -> Verifier:
-    return Verifier.parse(client.get("/ledger/key", headers=headers).json()["vkey"])
-
-
-def self_check(client: TestClient, headers: dict[str, str]) -> dict[str, Any]:
-    body: dict[str, Any] = client.get("/ledger/verify", headers=headers).json()
-    return body
-
-
-def verifier_fails(
-    client: TestClient, headers: dict[str, str], previous: str | None = None
-) -> VerificationFailed:
-    with pytest.raises(VerificationFailed) as info:
-        verify_log(fetcher(client, headers), vkey(client, headers), previous_note=previous)
-    return info.value
 
 
 def test_untouched_log_passes_both_checks(

@@ -3,12 +3,16 @@ inserting or truncating node hashes, and editing the query columns or index rows
 directly in the database (SQLite and PostgreSQL), is caught by the self-check; whatever a
 verifier is served from them is caught by the verifier too."""
 
-import base64
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from audit_tamper_helpers import (
+    SQL,
+    proof_fails,
+    self_check,
+    verifier_error,
+)
 from fastapi.testclient import TestClient
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -18,70 +22,9 @@ from tatamutasi_audit.adapters.orm import (
     ledger_mentions,
     ledger_nodes,
 )
-from tatamutasi_audit.ledger.merkle import ProofError, verify_inclusion
-from tatamutasi_audit.ledger.note import Verifier, open_checkpoint
-from tatamutasi_audit.ledger.verifier import VerificationFailed, verify_log
 
-Headers = Callable[..., dict[str, str]]
-SQL = Callable[[Callable[[AsyncConnection], Any]], Any]
 N = ledger_nodes
 E = ledger_entries
-
-
-@pytest.fixture
-def auditor(auth_headers: Headers) -> dict[str, str]:
-    return auth_headers("auditor")
-
-
-@pytest.fixture
-def log(append: Any, make_envelope: Any) -> list[dict[str, Any]]:
-    envs = [make_envelope(i) for i in range(1, 21)]
-    append(envs[:12])
-    append(envs[12:])
-    return envs
-
-
-def fetcher(client: TestClient, headers: dict[str, str]) -> Callable[[str], bytes]:
-    def fetch(path: str) -> bytes:
-        r = client.get("/" + path, headers=headers)
-        if r.status_code != 200:
-            raise VerificationFailed(f"GET /{path}: {r.status_code}")
-        return r.content
-
-    return fetch
-
-
-def vkey(client: TestClient, headers: dict[str, str]) -> Verifier:
-    return Verifier.parse(client.get("/ledger/key", headers=headers).json()["vkey"])
-
-
-def self_check(client: TestClient, headers: dict[str, str]) -> dict[str, Any]:
-    body: dict[str, Any] = client.get("/ledger/verify", headers=headers).json()
-    return body
-
-
-def verifier_error(client: TestClient, headers: dict[str, str]) -> str:
-    with pytest.raises(VerificationFailed) as info:
-        verify_log(fetcher(client, headers), vkey(client, headers))
-    return str(info.value)
-
-
-def proof_fails(client: TestClient, headers: dict[str, str], index: int) -> None:
-    """An auditor's inclusion proof of `index` no longer checks out against the signed
-    checkpoint (or the service refuses it as damaged)."""
-    r = client.get("/ledger/proofs/inclusion", params={"index": index}, headers=headers)
-    if r.status_code == 500:
-        assert r.json()["type"].endswith("ledger-corrupt")
-        return
-    p = r.json()
-    with pytest.raises(ProofError):
-        verify_inclusion(
-            index,
-            p["tree_size"],
-            base64.b64decode(p["leaf_hash"]),
-            [base64.b64decode(h) for h in p["proof"]],
-            open_checkpoint(p["checkpoint"], vkey(client, headers)).root,
-        )
 
 
 def test_deleted_leaf_hash_is_caught(

@@ -149,3 +149,31 @@ def test_no_nip_survives_and_mentions_are_every_pseudonym(env: dict[str, Any]) -
     assert not any(NIP.match(s) for s in _strings(out))
     assert mentions == set(iter_pseudonyms(out))
     assert p.envelope(out) == (out, mentions)  # pseudonymising twice changes nothing
+
+
+ENTRY_KEYS = KEYS | ASCII_KEYS | ANY_TEXT
+entry_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | ANY_TEXT
+    | NIPS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(ENTRY_KEYS, inner, max_size=5),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(ENTRY_KEYS, entry_values, max_size=6))
+def test_entry_in_one_walk_is_envelope_then_rfc8785(env: dict[str, Any]) -> None:
+    """`Pseudonymiser.entry` (the append path: one walk that also picks the canonical JSON
+    path) gives what `envelope` then RFC 8785 give, or the same refusal."""
+    p = Pseudonymiser(b"w" * 32)
+    out, mentions = p.envelope(env)
+    want = _rfc(out)
+    if isinstance(want, bytes):
+        assert p.entry(env) == (out, mentions, want)
+    else:
+        with pytest.raises(want):
+            p.entry(env)

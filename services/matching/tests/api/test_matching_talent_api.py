@@ -495,6 +495,8 @@ def test_plans_and_moves_are_paged_by_cursor_and_filtered(
         for k in range(3)
     ]
     first = pemda.get("/plans", params={"limit": 2}, headers=auth_headers("auditor")).json()
+    mine = pemda.get("/plans", params={"limit": 1}, headers=auth_headers("pegawai"))
+    assert mine.status_code == 200 and len(mine.json()["items"]) == 1  # employees may list
     assert len(first["items"]) == 2 and first["next_cursor"]
     rest = pemda.get(
         "/plans", params={"limit": 2, "cursor": first["next_cursor"]}, headers=admin

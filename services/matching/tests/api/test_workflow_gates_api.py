@@ -5,7 +5,7 @@ results, proposals from a plan and superseding by a newer plan."""
 import json
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +184,9 @@ def test_rounds_open_change_and_close(client: TestClient, auth_headers: Headers)
     assert r.status_code == 409 and r.json()["type"].endswith("round-closed")
     changes = [d for t, d in outbox_types(client) if t == "mutasi.round_changed"]
     assert [c["status"] for c in changes] == ["open", "closed"]
+    # pegawai closes aspirations with the round: every announcement carries the close time
+    close = datetime.fromisoformat("2026-12-15T00:00:00+07:00")
+    assert [datetime.fromisoformat(c["aspirations_close_at"]) for c in changes] == [close] * 2
 
 
 def test_batch_decisions_report_each_item(client: TestClient, auth_headers: Headers) -> None:

@@ -269,3 +269,22 @@ def test_jenis_mutasi() -> None:
     assert wf.jenis_mutasi("A", "A") == "MJ"
     assert wf.jenis_mutasi("A", "B") == "MU"
     assert wf.jenis_mutasi(None, "B") == "MU"
+
+
+def test_workflow_error_is_a_domain_error_mapped_once_to_problem_json() -> None:
+    from tatamutasi_platform.errors import DomainError
+    from tatamutasi_platform.problems import from_domain
+
+    with pytest.raises(DomainError) as caught:
+        wf.next_state("approve", "draft")
+    p = from_domain(caught.value)
+    assert (p.status, p.code, p.title) == (409, "invalid-transition", "Conflict")
+    assert "cannot approve" in p.detail_en and "tidak dapat di-approve" in p.detail_id
+    assert p.extra["errors"][0]["field"] == "state"
+    assert p.extra["allowed_from"] == ["reviewed"]
+    stale = from_domain(wf.WorkflowError(412, "precondition-failed", "stale", "usang"))
+    assert (stale.status, stale.title, "errors" in stale.extra) == (
+        412,
+        "Precondition Failed",
+        False,
+    )

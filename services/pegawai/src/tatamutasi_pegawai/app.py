@@ -4,10 +4,12 @@ Run: `uvicorn --factory tatamutasi_pegawai.app:create_app`."""
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tatamutasi_contracts import Topic
 from tatamutasi_pegawai.adapters.orm import metadata, platform
@@ -18,7 +20,7 @@ from tatamutasi_pegawai.api.pegawai import router
 from tatamutasi_pegawai.api.riwayat import router as riwayat_router
 from tatamutasi_pegawai.api.siasn import router as siasn_router
 from tatamutasi_pegawai.api.transfer import router as transfer_router
-from tatamutasi_pegawai.service import siasn_sync
+from tatamutasi_pegawai.service import aspiration_rounds, siasn_sync
 from tatamutasi_pegawai.service.writeback import (
     WritebackWorker,
     mutasi_handler,
@@ -26,7 +28,7 @@ from tatamutasi_pegawai.service.writeback import (
 )
 from tatamutasi_pegawai.settings import PegawaiSettings
 from tatamutasi_platform.app import ServiceSpec, create_service_app
-from tatamutasi_platform.consumer import IdempotentConsumer
+from tatamutasi_platform.consumer import Event, IdempotentConsumer
 from tatamutasi_platform.runtime import Runtime
 
 CONSUMER_NAME = "pegawai-mutasi"
@@ -88,13 +90,27 @@ def _consumer(runtime: Runtime) -> IdempotentConsumer:
         tables=runtime.tables,
         bus=runtime.bus,
         metrics=runtime.metrics,
-        handler=mutasi_handler(
-            runtime.tables,
-            lambda: reference(runtime),
-            lambda: bool(runtime.extras.get("siasn_configured")),
-            lambda: _wake(runtime),
-        ),
+        handler=_handler(runtime),
     )
+
+
+def _handler(runtime: Runtime) -> Callable[[AsyncConnection, Event], Awaitable[None]]:
+    """`mutasi.round_changed` feeds the rounds read model (aspirations close with the
+    round); `mutasi.executed` applies the placement and queues the SIASN write-back."""
+    executed = mutasi_handler(
+        runtime.tables,
+        lambda: reference(runtime),
+        lambda: bool(runtime.extras.get("siasn_configured")),
+        lambda: _wake(runtime),
+    )
+
+    async def handle(conn: AsyncConnection, ev: Event) -> None:
+        if ev.envelope.type == "mutasi.round_changed":
+            await aspiration_rounds.on_round_changed(conn, ev)
+        else:
+            await executed(conn, ev)
+
+    return handle
 
 
 def spec(
@@ -132,7 +148,7 @@ def spec(
         title="TataMutasi — Pegawai (employee registry)",
         description="The registry of every ASN (PNS and PPPK) in the Pemda, with histories, "
         "SIASN sync and write-back. Publishes `pegawai.*` events on `tatamutasi.pegawai.v1`; "
-        "consumes `mutasi.executed` from `tatamutasi.mutasi.v1`.",
+        "consumes `mutasi.executed` and `mutasi.round_changed` from `tatamutasi.mutasi.v1`.",
         package="tatamutasi_pegawai",
         metadata=metadata,
         tables=platform,

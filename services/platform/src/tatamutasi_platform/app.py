@@ -30,7 +30,7 @@ from tatamutasi_platform.auth import Principal, TokenVerifier
 from tatamutasi_platform.bus import Bus
 from tatamutasi_platform.consumer import IdempotentConsumer
 from tatamutasi_platform.db import create_engine, ping
-from tatamutasi_platform.http import RuntimeDep, require_roles
+from tatamutasi_platform.http import SQL_INT_MAX, RuntimeDep, require_roles
 from tatamutasi_platform.logs import configure_logging
 from tatamutasi_platform.metrics import Metrics
 from tatamutasi_platform.outbox import OutboxRelay, read_events
@@ -203,7 +203,9 @@ def platform_router() -> APIRouter:
     async def events(
         runtime: RuntimeDep,
         _p: Annotated[Principal, Depends(require_roles("admin", "auditor", "integration"))],
-        after: Annotated[int, Query(ge=0, description="Last sequence already seen")] = 0,
+        after: Annotated[
+            int, Query(ge=0, le=SQL_INT_MAX, description="Last sequence already seen")
+        ] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> EventPage:
         async with runtime.engine.connect() as conn:

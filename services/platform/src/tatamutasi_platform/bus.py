@@ -110,9 +110,20 @@ def consumer_kwargs(settings: ServiceSettings, group_id: str) -> dict[str, Any]:
     }
 
 
+def epoch_topic(service_name: str) -> str:
+    """A one-partition marker topic each service creates on the broker. A broker without it
+    has lost its data (tansu keeps everything in memory: a restart is a new, empty broker)
+    or never saw this service: either way, what the outbox published before may be gone."""
+    return f"tatamutasi.{service_name}.broker-epoch"
+
+
 class Bus(Publisher):
     """A producer that (re)connects in the background, so a service starts and takes writes
-    while the broker is down; the outbox holds events until the bus is ready."""
+    while the broker is down; the outbox holds events until the bus is ready.
+
+    It also watches for a broker that lost its data: when the service's marker topic is
+    missing, `epoch` grows, the relay re-publishes the outbox and the consumers start over
+    from the new broker's committed offsets (none, so from the earliest message)."""
 
     def __init__(self, settings: ServiceSettings, metrics: Metrics, topics: Sequence[str]) -> None:
         self._settings = settings
@@ -120,10 +131,40 @@ class Bus(Publisher):
         self._topics = list(topics)
         self._producer: AIOKafkaProducer | None = None
         self._ready = asyncio.Event()
+        self._epoch = 0
 
     @property
     def ready(self) -> bool:
         return self._ready.is_set()
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch
+
+    async def _check_epoch(self, producer: AIOKafkaProducer) -> None:
+        """Create the marker topic when it is missing and count a new broker epoch."""
+        s = self._settings
+        marker = epoch_topic(s.service_name)
+        metadata = await asyncio.wait_for(producer.client.fetch_all_metadata(), 5)
+        if metadata is None or marker in metadata.topics():
+            return
+        # the data topics first (a new broker has none), then the marker
+        await ensure_topics(
+            s.kafka_bootstrap, all_topics_with_dlq(self._topics), s.kafka_partitions, settings=s
+        )
+        await ensure_topics(s.kafka_bootstrap, [marker], 1, settings=s)
+        self._epoch += 1
+        log.warning("broker without this service's marker: a new broker epoch", epoch=self._epoch)
+
+    async def _watch_epoch(self, producer: AIOKafkaProducer) -> None:
+        while True:
+            try:
+                await self._check_epoch(producer)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # broker down: the next probe tries again
+                log.debug("broker epoch probe failed", error=repr(exc)[:200])
+            await asyncio.sleep(self._settings.kafka_reconnect_backoff_s)
 
     async def wait_ready(self, timeout: float) -> bool:
         try:
@@ -156,11 +197,25 @@ class Bus(Publisher):
                 )
                 await asyncio.sleep(s.kafka_reconnect_backoff_s)
                 continue
+            watch = s.kafka_create_topics
+            if watch:  # the marker is a topic this service creates; without that, no watch
+                try:
+                    await self._check_epoch(producer)
+                except asyncio.CancelledError:
+                    await producer.stop()
+                    raise
+                except Exception as exc:
+                    await producer.stop()
+                    log.info("broker not ready yet", error=repr(exc)[:200])
+                    await asyncio.sleep(s.kafka_reconnect_backoff_s)
+                    continue
             self._producer = producer
             self._ready.set()
             self._metrics.broker_up.set(1)
             log.info("broker connected", bootstrap=s.kafka_bootstrap)
             try:
+                if watch:
+                    await self._watch_epoch(producer)
                 await asyncio.Event().wait()
             finally:
                 self._ready.clear()

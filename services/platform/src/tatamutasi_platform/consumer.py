@@ -15,9 +15,7 @@ from typing import Any
 
 import structlog
 from aiokafka import ConsumerRecord
-from aiokafka.errors import KafkaError
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tatamutasi_contracts import Envelope, dlq_topic, validate_event
@@ -29,6 +27,7 @@ from tatamutasi_platform.db import dialect_insert
 from tatamutasi_platform.metrics import Metrics
 from tatamutasi_platform.settings import ServiceSettings
 from tatamutasi_platform.tables import PlatformTables
+from tatamutasi_platform.unavailable import transient
 
 log = structlog.get_logger(__name__)
 
@@ -60,9 +59,9 @@ class HandlerRejected(Exception):
 
 
 def _transient(exc: BaseException) -> bool:
-    if isinstance(exc, (OperationalError, InterfaceError, ConnectionError, OSError, KafkaError)):
-        return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+    """Retried, never dead-lettered: a database that is down or refuses writes for now (a
+    read-only or full database is an outage, not a bad event), or the broker."""
+    return transient(exc)
 
 
 def describe_validation_error(exc: Exception) -> str:
@@ -234,6 +233,7 @@ class IdempotentConsumer:
         while True:
             if not await self._bus.wait_ready(timeout=s.kafka_reconnect_backoff_s):
                 continue
+            epoch = self._bus.epoch
             consumer = make_consumer(s, self.name, self._topics)
             try:
                 await consumer.start()
@@ -246,7 +246,8 @@ class IdempotentConsumer:
                 await asyncio.sleep(s.kafka_reconnect_backoff_s)
                 continue
             try:
-                await self._loop(consumer)
+                await self._loop(consumer, epoch)
+                log.warning("broker lost its data; consuming from the start", consumer=self.name)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -260,9 +261,12 @@ class IdempotentConsumer:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(consumer.stop(), 10)
 
-    async def _loop(self, consumer: Any) -> None:
+    async def _loop(self, consumer: Any, epoch: int = 0) -> None:
+        """Consume until cancelled, or until the broker turns out to be a new, empty one
+        (`Bus.epoch` grew): then return, and `run` starts a fresh consumer, which reads the
+        new broker from its committed offsets (none: from the earliest message)."""
         backoff = 0.2
-        while True:
+        while self._bus.epoch == epoch:
             batches = await consumer.getmany(
                 timeout_ms=500, max_records=self._settings.consumer_batch_size
             )
@@ -286,4 +290,9 @@ class IdempotentConsumer:
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 5.0)
             backoff = 0.2
-            await consumer.commit()
+            # a commit against a broker that restarted empty can wait for a coordinator that
+            # never answers for this group: bounded, so the loop restarts the consumer instead
+            await asyncio.wait_for(
+                consumer.commit(),
+                timeout=max(10.0, 2 * self._settings.kafka_session_timeout_ms / 1000),
+            )

@@ -1,5 +1,9 @@
 """Domain errors: plain exceptions that domain and service code raise without knowing HTTP.
-The app factory turns each into problem+json with its status, code and both languages."""
+The app factory registers ONE handler for `DomainError` that turns each into problem+json
+(RFC 9457) with its status, type (`code`), title and the detail in both languages, plus the
+field and any extra members. Subclasses set `status`, `code` and `title` as class attributes,
+or per instance when one class covers several outcomes (e.g. the mutasi workflow's
+`WorkflowError`); routes never catch them just to re-raise a problem."""
 
 
 class DomainError(Exception):

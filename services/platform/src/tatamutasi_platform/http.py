@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from tatamutasi_platform.auth import AuthError, Principal
@@ -20,7 +21,11 @@ from tatamutasi_platform.problems import Problem
 from tatamutasi_platform.runtime import Runtime, Transaction
 
 
-def get_runtime(request: Request) -> Runtime:
+# The dependencies below are `async def` on purpose: FastAPI runs a plain `def` dependency in
+# its thread pool, and these three run on every request (a thread hop each cost more CPU than
+# the rest of a short request). They do no blocking I/O; a JWKS look-up does, so it alone is
+# sent to the thread pool.
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -38,23 +43,25 @@ def _unauthorized(en: str, id_: str, code: str = "unauthorized") -> Problem:
     )
 
 
-def authenticate(
+async def authenticate(
     runtime: RuntimeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorized("A bearer token is required", "Token bearer wajib disertakan")
     try:
+        if runtime.settings.auth_jwks_url:  # may fetch the key set over the network
+            return await run_in_threadpool(runtime.verifier.verify, credentials.credentials)
         return runtime.verifier.verify(credentials.credentials)
     except AuthError as exc:
         raise _unauthorized(exc.message_en, exc.message_id, exc.code) from None
 
 
-def require_roles(*roles: str) -> Callable[..., Principal]:
+def require_roles(*roles: str) -> Callable[..., Awaitable[Principal]]:
     """Dependency: the caller must hold one of `roles`; returns the principal acting in the
     first of those roles it holds (that role goes into the events it causes)."""
 
-    def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if not principal.has_any(roles):
             raise Problem(
                 403,
@@ -99,6 +106,11 @@ def check_if_match(request: Request, current_version: int, *, required: bool = T
             "Data sudah berubah sejak Anda membacanya; muat ulang lalu coba lagi",
             extra={"current_etag": etag(current_version)},
         )
+
+
+SQL_INT_MAX = 2**63 - 1
+"""The largest integer every database here stores: the upper bound of integer query
+parameters that reach SQL (a larger one is a 422, not an OverflowError)."""
 
 
 # -- cursors ----------------------------------------------------------------------------

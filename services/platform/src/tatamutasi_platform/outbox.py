@@ -64,19 +64,22 @@ async def add_event(
     except KeyError:
         raise TypeError(f"{type(payload).__name__} is not a registered event payload") from None
     event_id = str(uuid.uuid4())
+    # the plain insert() with a parameter dict is compiled once and cached; `.values(...)`
+    # would build and key a new statement per event (most of an emit's CPU)
     await conn.execute(
-        tables.outbox.insert().values(
-            event_id=event_id,
-            topic=topic.value,
-            key=key if key is not None else subject,
-            type=event_type,
-            subject=subject,
-            time=format_time(time or utcnow()),
-            actor=actor.id,
-            actorrole=actor.role,
-            traceparent=traceparent,
-            data=orjson.dumps(payload.model_dump(mode="json")).decode(),
-        )
+        tables.outbox.insert(),
+        {
+            "event_id": event_id,
+            "topic": topic.value,
+            "key": key if key is not None else subject,
+            "type": event_type,
+            "subject": subject,
+            "time": format_time(time or utcnow()),
+            "actor": actor.id,
+            "actorrole": actor.role,
+            "traceparent": traceparent,
+            "data": orjson.dumps(payload.model_dump(mode="json")).decode(),
+        },
     )
     return event_id
 
@@ -127,6 +130,12 @@ class Publisher:
     def ready(self) -> bool:
         raise NotImplementedError
 
+    @property
+    def epoch(self) -> int:
+        """How many times the broker was found to have lost its data (a new, empty broker:
+        tansu keeps everything in memory). The relay re-publishes the outbox when it grows."""
+        return 0
+
 
 class OutboxRelay:
     def __init__(
@@ -148,6 +157,7 @@ class OutboxRelay:
         self._batch = batch_size
         self._poll = poll_interval_s
         self._wake = asyncio.Event()
+        self._epoch = 0
 
     def wake(self) -> None:
         self._wake.set()
@@ -227,8 +237,28 @@ class OutboxRelay:
         return len(rows)
 
     async def relay_once(self) -> int:
+        epoch = self._publisher.epoch
+        if epoch != self._epoch:
+            await self.republish_all()
+            self._epoch = epoch
         await self.assign_sequences()
         return await self.publish_pending()
+
+    async def republish_all(self) -> int:
+        """The broker lost what it held (a new, empty broker): every event it may not have
+        delivered to every consumer is gone, and which those are is unknowable here. Mark the
+        whole outbox unpublished so the relay sends it again, in sequence order; consumers are
+        idempotent, so what they already applied changes nothing."""
+        ob = self._t.outbox
+        async with self._engine.begin() as conn:
+            count = (
+                await conn.execute(
+                    sa.update(ob).where(ob.c.published_at.is_not(None)).values(published_at=None)
+                )
+            ).rowcount
+        if count:
+            log.warning("broker lost its data; re-publishing the outbox", events=count)
+        return int(count or 0)
 
     async def pending(self) -> int:
         ob = self._t.outbox

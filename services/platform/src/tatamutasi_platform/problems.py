@@ -10,9 +10,11 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tatamutasi_platform.errors import DomainError
+from tatamutasi_platform.unavailable import database_unavailable, sqlstate
 
 log = structlog.get_logger(__name__)
 
@@ -280,6 +282,21 @@ def from_domain(exc: DomainError) -> Problem:
     return Problem(exc.status, exc.code, exc.title, exc.message_en, exc.message_id, extra=extra)
 
 
+def database_unavailable_problem() -> Problem:
+    """503 for a database that is down or refuses writes for now: retry later (with the same
+    Idempotency-Key); nothing was written."""
+    return Problem(
+        503,
+        "database-unavailable",
+        "Service Unavailable",
+        "The database is unavailable or refuses writes for now; nothing was saved. "
+        "Retry later with the same Idempotency-Key",
+        "Basis data sedang tidak tersedia atau menolak penulisan; tidak ada yang tersimpan. "
+        "Coba lagi nanti dengan Idempotency-Key yang sama",
+        headers={"Retry-After": "1"},
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
@@ -310,6 +327,13 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=dict(exc.headers or {}),
         )
         return problem_response(request, p)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not database_unavailable(exc):
+            return await _unexpected(request, exc)
+        log.warning("database unavailable", error_type=type(exc).__name__, sqlstate=sqlstate(exc))
+        return problem_response(request, database_unavailable_problem())
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

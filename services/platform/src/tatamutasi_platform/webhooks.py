@@ -51,6 +51,7 @@ from tatamutasi_platform.http import (
 )
 from tatamutasi_platform.outbox import OutboxRelay, envelope_dict
 from tatamutasi_platform.problems import Problem, conflict, field_error, not_found, prefers_english
+from tatamutasi_platform.responses import problem_responses
 from tatamutasi_platform.runtime import Runtime, Transaction
 from tatamutasi_platform.tables import PlatformTables
 from tatamutasi_platform.webhooks_rules import (
@@ -1038,7 +1039,9 @@ DeliveryId = Annotated[str, Path(max_length=36, description="Delivery id")]
 
 
 def _router(feature: Webhooks) -> APIRouter:
-    router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+    router = APIRouter(
+        prefix="/webhooks", tags=["webhooks"], responses=problem_responses(400, 404, 409)
+    )
     wt = feature.tables
     Admin = Annotated[Principal, Depends(require_roles("admin"))]
 

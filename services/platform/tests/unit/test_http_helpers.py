@@ -116,3 +116,14 @@ def test_non_matching_if_match(header: str) -> None:
     with pytest.raises(Problem) as info:
         check_if_match(_request(header), 3)
     assert info.value.status == 412
+
+
+def test_per_request_dependencies_run_on_the_event_loop() -> None:
+    """FastAPI sends a plain `def` dependency to its thread pool; these run on every request,
+    so they are coroutines (a thread hop each cost more CPU than a short request's work)."""
+    import inspect
+
+    from tatamutasi_platform.http import authenticate, get_runtime, require_roles
+
+    for dependency in (get_runtime, authenticate, require_roles("admin")):
+        assert inspect.iscoroutinefunction(dependency), dependency

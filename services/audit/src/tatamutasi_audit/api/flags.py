@@ -20,8 +20,9 @@ from tatamutasi_platform.auth import Principal
 from tatamutasi_platform.clock import utcnow
 from tatamutasi_platform.http import RuntimeDep, require_roles
 from tatamutasi_platform.problems import Problem
+from tatamutasi_platform.responses import problem_responses
 
-router = APIRouter(prefix="/flags", tags=["flags"])
+router = APIRouter(prefix="/flags", tags=["flags"], responses=problem_responses(404))
 
 FlagReader = Annotated[
     Principal, Depends(require_roles("auditor", "admin", "ppk", "penilai", "integration"))

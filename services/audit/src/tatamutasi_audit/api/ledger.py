@@ -27,10 +27,11 @@ from tatamutasi_audit.service import ledger
 from tatamutasi_audit.service.consumer import completeness_status
 from tatamutasi_contracts.envelope import format_time
 from tatamutasi_platform.clock import utcnow
-from tatamutasi_platform.http import RuntimeDep, decode_cursor, encode_cursor
+from tatamutasi_platform.http import SQL_INT_MAX, RuntimeDep, decode_cursor, encode_cursor
 from tatamutasi_platform.problems import Problem
+from tatamutasi_platform.responses import problem_responses
 
-router = APIRouter(prefix="/ledger", tags=["ledger"])
+router = APIRouter(prefix="/ledger", tags=["ledger"], responses=problem_responses(400, 404))
 
 
 def b64(data: bytes) -> str:
@@ -299,16 +300,20 @@ async def select_entries(
 async def list_entries(
     runtime: RuntimeDep,
     filters: Filters,
-    after: Annotated[int, Query(ge=-1, description="Last index already seen (-1: start)")] = -1,
+    after: Annotated[
+        int, Query(ge=-1, le=SQL_INT_MAX, description="Last index already seen (-1: start)")
+    ] = -1,
     cursor: Annotated[
         str | None, Query(max_length=200, description="`next_cursor` of the previous page")
     ] = None,
-    before: Annotated[int | None, Query(ge=0, description="Stop before this index")] = None,
+    before: Annotated[
+        int | None, Query(ge=0, le=SQL_INT_MAX, description="Stop before this index")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EntryPage:
     decoded = decode_cursor(cursor, 1)
     if decoded is not None:
-        if type(decoded[0]) is not int or decoded[0] < -1:
+        if type(decoded[0]) is not int or not -1 <= decoded[0] <= SQL_INT_MAX:
             raise bad_query(
                 "cursor",
                 "The cursor is not one this service issued",
@@ -348,8 +353,12 @@ async def export_entries(
     runtime: RuntimeDep,
     filters: Filters,
     format: Annotated[Literal["jsonl", "csv"], Query(description="Entries file format")] = "jsonl",
-    after: Annotated[int, Query(ge=-1, description="Export entries after this index")] = -1,
-    before: Annotated[int | None, Query(ge=0, description="Stop before this index")] = None,
+    after: Annotated[
+        int, Query(ge=-1, le=SQL_INT_MAX, description="Export entries after this index")
+    ] = -1,
+    before: Annotated[
+        int | None, Query(ge=0, le=SQL_INT_MAX, description="Stop before this index")
+    ] = None,
     limit: Annotated[
         int, Query(ge=1, le=EXPORT_MAX, description="At most this many entries")
     ] = 10_000,
@@ -416,9 +425,9 @@ def _origin(note: str) -> str:
 
 
 async def _size(
-    conn: Any, size: int | None, field: str, size_field: str = "size"
+    runtime: RuntimeDep, conn: Any, size: int | None, field: str, size_field: str = "size"
 ) -> tuple[int, bytes, str | None]:
-    head = await ledger.head(conn)
+    head = await ledger.current_head(runtime)
     if head.size == 0:
         raise bad_query(
             field,
@@ -446,10 +455,11 @@ async def _size(
 async def inclusion_proof(
     runtime: RuntimeDep,
     _p: Reader,
-    index: Annotated[int | None, Query(ge=0, description="Leaf index")] = None,
+    index: Annotated[int | None, Query(ge=0, le=SQL_INT_MAX, description="Leaf index")] = None,
     event_id: Annotated[str | None, Query(max_length=64, description="Event id")] = None,
     size: Annotated[
-        int | None, Query(ge=0, description="Tree size (default: the latest checkpoint)")
+        int | None,
+        Query(ge=0, le=SQL_INT_MAX, description="Tree size (default: the latest checkpoint)"),
     ] = None,
 ) -> InclusionOut:
     if (index is None) == (event_id is None):
@@ -458,7 +468,7 @@ async def inclusion_proof(
         )
     with corrupt_as_problem():
         async with runtime.engine.connect() as conn:
-            tree_size, root, note = await _size(conn, size, "index")
+            tree_size, root, note = await _size(runtime, conn, size, "index")
             if event_id is not None:
                 found = await ledger.entry_by_event_id(conn, event_id)
                 if found is None:
@@ -476,10 +486,9 @@ async def inclusion_proof(
                     f"Index {index} is not below the tree size {tree_size}",
                     f"Indeks {index} tidak lebih kecil dari ukuran pohon {tree_size}",
                 )
-            found = await ledger.entry_at(conn, index)
+            found, proof = await ledger.entry_and_inclusion_proof(conn, index, tree_size)
             if found is None:
                 raise ledger.LedgerCorrupt(f"entry {index} is missing from storage")
-            proof = await ledger.inclusion_proof(conn, index, tree_size)
     entry = entry_out(found)
     return InclusionOut(
         index=index,
@@ -500,14 +509,14 @@ async def inclusion_proof(
 async def consistency_proof(
     runtime: RuntimeDep,
     _p: Reader,
-    first: Annotated[int, Query(ge=0, description="The older tree size")],
+    first: Annotated[int, Query(ge=0, le=SQL_INT_MAX, description="The older tree size")],
     second: Annotated[
-        int | None, Query(ge=0, description="The newer tree size (default: latest)")
+        int | None, Query(ge=0, le=SQL_INT_MAX, description="The newer tree size (default: latest)")
     ] = None,
 ) -> ConsistencyOut:
     with corrupt_as_problem():
         async with runtime.engine.connect() as conn:
-            size2, root2, _ = await _size(conn, second, "second", "second")
+            size2, root2, _ = await _size(runtime, conn, second, "second", "second")
             if not 1 <= first <= size2:
                 raise bad_query(
                     "first",
@@ -528,7 +537,7 @@ async def consistency_proof(
 async def list_checkpoints(
     runtime: RuntimeDep,
     _p: Reader,
-    after: Annotated[int, Query(ge=-1, description="Last size already seen")] = -1,
+    after: Annotated[int, Query(ge=-1, le=SQL_INT_MAX, description="Last size already seen")] = -1,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> CheckpointPage:
     async with runtime.engine.connect() as conn:

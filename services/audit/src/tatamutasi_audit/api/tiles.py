@@ -17,8 +17,9 @@ from tatamutasi_audit.ledger.tiles import (
 from tatamutasi_audit.service import ledger
 from tatamutasi_platform.http import RuntimeDep
 from tatamutasi_platform.problems import Problem
+from tatamutasi_platform.responses import problem_responses
 
-router = APIRouter(tags=["tlog-tiles"])
+router = APIRouter(tags=["tlog-tiles"], responses=problem_responses(400, 404))
 
 IMMUTABLE = "private, max-age=31536000, immutable"
 OCTETS: dict[int | str, dict[str, Any]] = {
@@ -54,8 +55,7 @@ def _no_tile(path: str, size: int) -> Problem:
     responses={200: {"content": {"text/plain": {}}, "description": "Signed note"}},
 )
 async def get_checkpoint(runtime: RuntimeDep, _p: Reader) -> Response:
-    async with runtime.engine.connect() as conn:
-        head = await ledger.head(conn)
+    head = await ledger.current_head(runtime)
     if head.note is None:
         raise Problem(
             404,

@@ -63,9 +63,23 @@ class LedgerConsumer(IdempotentConsumer):
             on_rejected=self._rejected,
         )
 
+    async def _claim(self, conn: AsyncConnection, events: Sequence[Event]) -> list[Event]:
+        """No inbox rows: the ledger is its own inbox. `ledger.append` appends only the
+        event ids it does not hold yet (`ledger_entries.event_id` is unique and the append
+        runs under the tree lock), so exactly-once holds without a `processed_events` row
+        (and its index) per entry, and without the extra round trip."""
+        return list(events)
+
+    async def apply(self, events: Sequence[Event]) -> list[Rejected]:
+        refused = await super().apply(events)
+        ledger.forget_head()  # committed: readers must see the new checkpoint
+        return refused
+
     async def _append(self, conn: AsyncConnection, events: Sequence[Event]) -> None:
-        await ledger.append(conn, events, self._keys)
-        await integrity.on_appended(self._runtime, conn, events)  # red flags (issue #9)
+        done = await ledger.append(conn, events, self._keys)
+        if done.count:  # red flags (issue #9), for the events appended now
+            fresh = [e for e in events if e.envelope.id in done.indexes]
+            await integrity.on_appended(self._runtime, conn, fresh, done.indexes)
 
     async def _append_one(self, conn: AsyncConnection, event: Event) -> None:
         await ledger.append(conn, [event], self._keys)

@@ -5,7 +5,7 @@ Appends read only the old tree's compact range (<= log2 n hashes) and write each
 once; proofs read O(log n) node hashes. The tree math lives in `tatamutasi_audit.ledger`."""
 
 import bisect
-import operator
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,7 +24,6 @@ from tatamutasi_audit.adapters.orm import (
     ledger_tree,
 )
 from tatamutasi_audit.ledger import export, merkle
-from tatamutasi_audit.ledger.entries import entry_bytes
 from tatamutasi_audit.ledger.index_keys import EntryFacts, facts_of_entry, index_keys
 from tatamutasi_audit.ledger.note import Checkpoint, NoteError, open_checkpoint, sign_checkpoint
 from tatamutasi_audit.ledger.tiles import MAX_ENTRY_SIZE, TileRef, encode_bundle, tile_node_range
@@ -34,6 +33,7 @@ from tatamutasi_contracts.envelope import format_time
 from tatamutasi_platform.clock import as_utc, utcnow
 from tatamutasi_platform.consumer import Event, HandlerRejected
 from tatamutasi_platform.db import insert_missing
+from tatamutasi_platform.runtime import Runtime
 
 NODE_READ_CHUNK = 400
 
@@ -49,27 +49,72 @@ class Appended:
     size: int
     root: bytes
     checkpoint: str | None
+    # event id -> ledger index of each entry appended by this call (not the ones already there)
+    indexes: dict[str, int] = field(default_factory=dict)
+
+
+_LOCK_TREE = (
+    sa.select(ledger_tree.c.size, ledger_tree.c.root).where(ledger_tree.c.id == 1).with_for_update()
+)
 
 
 async def _lock_tree(conn: AsyncConnection) -> tuple[int, bytes]:
-    await insert_missing(
-        conn, ledger_tree, [{"id": 1, "size": 0, "root": merkle.EMPTY_ROOT}], key=["id"]
-    )
-    head = (
-        await conn.execute(
-            sa.select(ledger_tree.c.size, ledger_tree.c.root)
-            .where(ledger_tree.c.id == 1)
-            .with_for_update()
+    head = (await conn.execute(_LOCK_TREE)).first()
+    if head is None:  # the first append ever: create the row (race-free), then lock it
+        await insert_missing(
+            conn, ledger_tree, [{"id": 1, "size": 0, "root": merkle.EMPTY_ROOT}], key=["id"]
         )
-    ).one()
+        head = (await conn.execute(_LOCK_TREE)).one()
     return int(head.size), bytes(head.root)
 
 
-_PG_NODES = sa.text(
+_PG_PRESENT = sa.text(
+    "SELECT event_id FROM ledger_entries WHERE event_id = ANY(CAST(:ids AS varchar[]))"
+)
+
+
+async def _present(conn: AsyncConnection, ids: list[str]) -> set[str]:
+    """Which of these event ids the ledger already holds. PostgreSQL: one array parameter
+    (one statement text whatever the count, so no plan per IN-list length)."""
+    if conn.dialect.name == "postgresql":
+        return set((await conn.execute(_PG_PRESENT, {"ids": ids})).scalars())
+    t = ledger_entries
+    out: set[str] = set()
+    for i in range(0, len(ids), 500):
+        rows = await conn.execute(sa.select(t.c.event_id).where(t.c.event_id.in_(ids[i : i + 500])))
+        out.update(rows.scalars())
+    return out
+
+
+_PG_NODES = (
     "SELECT n.level, n.idx, n.hash FROM ledger_nodes AS n "
-    "JOIN unnest(CAST(:levels AS smallint[]), CAST(:idxs AS bigint[])) AS w(level, idx) "
+    "JOIN unnest($1::smallint[], $2::bigint[]) AS w(level, idx) "
     "ON n.level = w.level AND n.idx = w.idx"
 )
+# an entry and the nodes of its proof in one statement (the inclusion proof's only query)
+_PG_ENTRY_AND_NODES = (
+    "SELECT -1 AS level, e.idx, e.entry AS hash, e.event_id, e.source, e.sequence, e.type, "
+    "e.subject, e.time, e.actor, e.appended_at FROM ledger_entries AS e WHERE e.idx = $3 "
+    "UNION ALL SELECT n.level, n.idx, n.hash, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
+    "FROM ledger_nodes AS n JOIN unnest($1::smallint[], $2::bigint[]) AS w(level, idx) "
+    "ON n.level = w.level AND n.idx = w.idx"
+)
+
+
+async def _pg_fetch(conn: AsyncConnection, sql: str, *args: Any) -> list[Any]:
+    """One statement on the connection's asyncpg driver: no SQLAlchemy statement object,
+    and outside a transaction no BEGIN/ROLLBACK round trips (inside one, it is part of
+    it). Errors come back as SQLAlchemy's, like `_write_records`."""
+    import asyncpg
+
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None
+    try:
+        return list(await driver.fetch(sql, *args))
+    except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError) as exc:
+        raise sa.exc.OperationalError("fetch", None, exc) from exc
+    except asyncpg.PostgresError as exc:
+        raise sa.exc.DBAPIError("fetch", None, exc) from exc
 
 
 async def _select_nodes(
@@ -80,10 +125,8 @@ async def _select_nodes(
     `(level = l AND idx IN (...)) OR ...`, each term on the primary key (a row-value IN
     does not use it on SQLite)."""
     if conn.dialect.name == "postgresql":
-        rows = await conn.execute(
-            _PG_NODES, {"levels": [lv for lv, _ in ids], "idxs": [ix for _, ix in ids]}
-        )
-        return {(int(r.level), int(r.idx)): bytes(r.hash) for r in rows}
+        rows = await _pg_fetch(conn, _PG_NODES, [lv for lv, _ in ids], [ix for _, ix in ids])
+        return {(r[0], r[1]): r[2] for r in rows}
     by_level: dict[int, list[int]] = {}
     for level, idx in ids:
         by_level.setdefault(level, []).append(idx)
@@ -105,26 +148,41 @@ async def read_nodes(conn: AsyncConnection, ids: Sequence[merkle.NodeID]) -> lis
     return [got[i] for i in ids]
 
 
-async def _write_rows(
-    conn: AsyncConnection, table: sa.Table, rows: Sequence[dict[str, Any]]
+_ENTRY_COLUMNS = (
+    "idx",
+    "event_id",
+    "source",
+    "sequence",
+    "type",
+    "subject",
+    "time",
+    "actor",
+    "entry",
+    "appended_at",
+)
+
+
+async def _write_records(
+    conn: AsyncConnection,
+    table: sa.Table,
+    columns: Sequence[str],
+    records: Sequence[tuple[Any, ...]],
 ) -> None:
-    """Insert many rows in the caller's transaction: `COPY` on PostgreSQL (asyncpg; several
-    times faster than an executemany INSERT), `executemany` elsewhere. Errors come back as
-    SQLAlchemy's, so the consumer still retries an outage and refuses a bad batch."""
-    if not rows:
+    """Insert many rows (tuples in `columns` order) in the caller's transaction: `COPY` on
+    PostgreSQL (asyncpg; several times faster than an executemany INSERT), `executemany`
+    elsewhere. Errors come back as SQLAlchemy's, so the consumer still retries an outage
+    and refuses a bad batch."""
+    if not records:
         return
     if conn.dialect.name != "postgresql":
-        await conn.execute(table.insert(), list(rows))
+        await conn.execute(table.insert(), [dict(zip(columns, r, strict=True)) for r in records])
         return
     import asyncpg
 
-    columns = list(rows[0])
-    pick = operator.itemgetter(*columns)
-    records = [pick(r) for r in rows] if len(columns) > 1 else [(pick(r),) for r in rows]
     driver = (await conn.get_raw_connection()).driver_connection
     assert driver is not None
     try:
-        await driver.copy_records_to_table(table.name, records=records, columns=columns)
+        await driver.copy_records_to_table(table.name, records=records, columns=list(columns))
     except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError) as exc:
         raise sa.exc.OperationalError(f"COPY {table.name}", None, exc) from exc
     except asyncpg.IntegrityConstraintViolationError as exc:
@@ -143,19 +201,12 @@ async def append(
     """Append events not yet in the ledger (idempotent by event id), ordered by producer and
     sequence, then sign a checkpoint of the new tree. Runs inside the caller's transaction."""
     keys = keys or default_keys()
+    forget_head()
     size, root = await _lock_tree(conn)
     if not events:
         return Appended(0, size, root, None)
     unique = {e.envelope.id: e for e in events}
-    present = set(
-        (
-            await conn.execute(
-                sa.select(ledger_entries.c.event_id).where(
-                    ledger_entries.c.event_id.in_(list(unique))
-                )
-            )
-        ).scalars()
-    )
+    present = await _present(conn, list(unique))
     fresh = sorted(
         (e for i, e in unique.items() if i not in present),
         key=lambda e: (e.envelope.source, e.envelope.sequence, e.envelope.id),
@@ -163,48 +214,50 @@ async def append(
     if not fresh:
         return Appended(0, size, root, None)
     now = utcnow()
-    rows: list[dict[str, Any]] = []
-    mentions: list[dict[str, Any]] = []
-    keyed: list[dict[str, Any]] = []
+    # plain tuples in the tables' column order (no dict or ORM object per entry)
+    rows: list[tuple[Any, ...]] = []
+    mentions: list[tuple[Any, ...]] = []
+    keyed: list[tuple[Any, ...]] = []
     leaves: list[bytes] = []
-    for offset, ev in enumerate(fresh):
-        index = size + offset
-        # `mentioned`: every pseudonym in the entry (what the self-check recomputes)
-        pseudo, mentioned = keys.pseudonymiser.envelope(orjson.loads(ev.raw))
-        entry = entry_bytes(pseudo)
+    entry_of = keys.pseudonymiser.entry
+    leaf_hash = merkle.leaf_hash
+    for index, ev in enumerate(fresh, start=size):
+        # `mentioned`: every pseudonym in the entry (what the self-check recomputes);
+        # `entry`: its RFC 8785 bytes (`entry_bytes(pseudo)`)
+        pseudo, mentioned, entry = entry_of(orjson.loads(ev.raw))
         if len(entry) > MAX_ENTRY_SIZE:
             raise HandlerRejected(
                 f"the ledger entry has {len(entry)} bytes; tlog-tiles allows {MAX_ENTRY_SIZE}"
             )
         env = ev.envelope
         rows.append(
-            {
-                "idx": index,
-                "event_id": env.id,
-                "source": env.source,
-                "sequence": env.sequence,
-                "type": env.type,
-                "subject": pseudo.get("subject"),
-                "time": format_time(env.time),
-                "actor": str(pseudo.get("actor", env.actor))[:200],
-                "entry": entry,
-                "appended_at": now,
-            }
+            (
+                index,
+                env.id,
+                env.source,
+                env.sequence,
+                env.type,
+                pseudo.get("subject"),
+                format_time(env.time),
+                str(pseudo.get("actor", env.actor))[:200],
+                entry,
+                now,
+            )
         )
-        mentions += [{"pseudonym": p, "idx": index} for p in sorted(mentioned)]
-        keyed += [{"kind": k, "value": v, "idx": index} for k, v in sorted(index_keys(pseudo))]
-        leaves.append(merkle.leaf_hash(entry))
+        mentions += [(p, index) for p in sorted(mentioned)]
+        keyed += [(k, v, index) for k, v in sorted(index_keys(pseudo))]
+        leaves.append(leaf_hash(entry))
     border = merkle.range_nodes(0, size)
     known = dict(zip(border, await read_nodes(conn, border), strict=True))
     new = merkle.new_nodes(size, leaves, _reader(known))
     new_size = size + len(fresh)
     new_root = merkle.root(new_size, _reader({**known, **new}))
-    await _write_rows(conn, ledger_entries, rows)
-    await _write_rows(
-        conn, ledger_nodes, [{"level": lv, "idx": ix, "hash": h} for (lv, ix), h in new.items()]
+    await _write_records(conn, ledger_entries, _ENTRY_COLUMNS, rows)
+    await _write_records(
+        conn, ledger_nodes, ("level", "idx", "hash"), [(lv, ix, h) for (lv, ix), h in new.items()]
     )
-    await _write_rows(conn, ledger_mentions, mentions)
-    await _write_rows(conn, ledger_index_keys, keyed)
+    await _write_records(conn, ledger_mentions, ("pseudonym", "idx"), mentions)
+    await _write_records(conn, ledger_index_keys, ("kind", "value", "idx"), keyed)
     note = sign_checkpoint(Checkpoint(keys.origin, new_size, new_root), keys.signer)
     await conn.execute(
         ledger_checkpoints.insert().values(size=new_size, root=new_root, note=note, created_at=now)
@@ -216,7 +269,8 @@ async def append(
     for ev in fresh:
         seen[ev.envelope.source] = max(seen.get(ev.envelope.source, 0), ev.envelope.sequence)
     await completeness.advance(conn, seen)
-    return Appended(len(fresh), new_size, new_root, note)
+    indexes = {ev.envelope.id: i for i, ev in enumerate(fresh, start=size)}
+    return Appended(len(fresh), new_size, new_root, note, indexes)
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -236,6 +290,31 @@ async def head(conn: AsyncConnection) -> TreeHead:
     return TreeHead(int(row.size), bytes(row.root), row.note)
 
 
+# The latest checkpoint, cached per runtime for the read API. Every append in this process
+# drops it (`forget_head`: when it starts and, from the consumer, after its commit); another
+# instance's appends show within HEAD_TTL_S. A cached head is always a checkpoint the log
+# signed and published, so a proof against it is valid, at worst a moment old.
+HEAD_TTL_S = 1.0
+_HEAD_KEY = "ledger_head"
+_generation = [0]
+
+
+def forget_head() -> None:
+    _generation[0] += 1
+
+
+async def current_head(runtime: Runtime) -> TreeHead:
+    cached = runtime.extras.get(_HEAD_KEY)
+    now = time.monotonic()
+    if isinstance(cached, tuple) and cached[0] == _generation[0] and now - cached[1] < HEAD_TTL_S:
+        return cached[2]
+    generation = _generation[0]
+    async with runtime.engine.connect() as conn:
+        latest = await head(conn)
+    runtime.extras[_HEAD_KEY] = (generation, now, latest)
+    return latest
+
+
 async def checkpoints(conn: AsyncConnection, *, after: int, limit: int) -> list[TreeHead]:
     c = ledger_checkpoints
     rows = await conn.execute(sa.select(c).where(c.c.size > after).order_by(c.c.size).limit(limit))
@@ -251,6 +330,30 @@ async def inclusion_proof(conn: AsyncConnection, index: int, size: int) -> list[
     ids = merkle.inclusion_node_ids(index, size)
     known = dict(zip(ids, await read_nodes(conn, ids), strict=True))
     return merkle.inclusion_proof(index, size, _reader(known))
+
+
+async def entry_and_inclusion_proof(
+    conn: AsyncConnection, index: int, size: int
+) -> tuple["LedgerEntry | None", list[bytes]]:
+    """The entry at `index` (None if it is not stored) and its inclusion proof in the tree
+    of `size`; on PostgreSQL from one query. LedgerCorrupt if a node is missing."""
+    ids = merkle.inclusion_node_ids(index, size)
+    if conn.dialect.name != "postgresql" or len(ids) > NODE_READ_CHUNK:
+        return await entry_at(conn, index), await inclusion_proof(conn, index, size)
+    rows = await _pg_fetch(
+        conn, _PG_ENTRY_AND_NODES, [lv for lv, _ in ids], [ix for _, ix in ids], index
+    )
+    found: LedgerEntry | None = None
+    got: dict[merkle.NodeID, bytes] = {}
+    for r in rows:
+        if r[0] < 0:
+            found = LedgerEntry(r[1], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[2], as_utc(r[10]))
+        else:
+            got[(r[0], r[1])] = r[2]
+    missing = [i for i in ids if i not in got]
+    if missing:
+        raise LedgerCorrupt(f"tree nodes missing from storage: {missing[:5]}")
+    return found, merkle.inclusion_proof(index, size, _reader(got))
 
 
 async def consistency_proof(conn: AsyncConnection, size1: int, size2: int) -> list[bytes]:

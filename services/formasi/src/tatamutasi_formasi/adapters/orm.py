@@ -111,6 +111,15 @@ holders = sa.Table(
     sa.Column("rank_seq", sa.BigInteger, nullable=False),
     sa.Column("education_seq", sa.BigInteger, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # The holder's qualification verdict against the requirements of their post, kept up to
+    # date by the events that change it (service/verdicts.py): failed and unknown aspects
+    # (comma-joined), the failed checks in Indonesian, and the jabatan version it was computed
+    # against (0: jabatan not in the catalogue). NULL version: not computed yet; a version
+    # that differs from the catalogue's: stale. The gap report recomputes both kinds live.
+    sa.Column("qual_version", sa.Integer, nullable=True),
+    sa.Column("qual_failed", sa.String(100), nullable=True),
+    sa.Column("qual_unknown", sa.String(100), nullable=True),
+    sa.Column("qual_detail", sa.Text, nullable=True),
 )
 sa.Index("ix_holders_post", holders.c.unor_id, holders.c.jabatan_id)
 

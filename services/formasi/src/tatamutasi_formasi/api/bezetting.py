@@ -23,8 +23,9 @@ from tatamutasi_formasi.settings import FormasiSettings
 from tatamutasi_platform.auth import Principal
 from tatamutasi_platform.errors import Forbidden
 from tatamutasi_platform.http import RuntimeDep, decode_cursor, encode_cursor, require_roles
+from tatamutasi_platform.responses import problem_responses
 
-router = APIRouter(tags=["bezetting"])
+router = APIRouter(tags=["bezetting"], responses=problem_responses(400))
 
 
 async def _scope(conn: AsyncConnection, principal: Principal) -> frozenset[str] | None:
@@ -104,7 +105,7 @@ async def placement_history(
     runtime: RuntimeDep,
     principal: Annotated[Principal, Depends(require_roles(*READERS, "pegawai"))],
 ) -> list[PlacementOut]:
-    if principal.acting_role == "pegawai" and principal.sub != nip:
+    if principal.acting_role == "pegawai" and principal.nip != nip:
         raise Forbidden(
             "Employees may read only their own history",
             "Pegawai hanya boleh melihat riwayatnya sendiri",
@@ -132,6 +133,7 @@ async def placement_history(
     "/bezetting/reconciliation",
     response_model=Reconciliation,
     summary="Compare bezetting with the pegawai service's current data; list differences",
+    responses=problem_responses(502),
 )
 async def reconciliation(
     request: Request,

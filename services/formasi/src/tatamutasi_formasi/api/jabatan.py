@@ -31,9 +31,12 @@ from tatamutasi_platform.http import (
     etag,
     idempotent,
 )
+from tatamutasi_platform.responses import problem_responses
 from tatamutasi_platform.runtime import Transaction
 
-router = APIRouter(prefix="/jabatan", tags=["jabatan"])
+router = APIRouter(
+    prefix="/jabatan", tags=["jabatan"], responses=problem_responses(400, 404, 409, 412, 428)
+)
 JabatanId = Annotated[str, Path(min_length=1, max_length=64)]
 
 

@@ -27,9 +27,11 @@ from tatamutasi_formasi.service.common import tx_emitter, tx_emitter_many, valid
 from tatamutasi_formasi.settings import FormasiSettings
 from tatamutasi_platform.errors import Forbidden, Invalid
 from tatamutasi_platform.http import RuntimeDep, decode_cursor, encode_cursor, idempotent
+from tatamutasi_platform.problems import Problem
+from tatamutasi_platform.responses import problem_responses
 from tatamutasi_platform.runtime import Runtime, Transaction
 
-router = APIRouter(prefix="/needs", tags=["needs"])
+router = APIRouter(prefix="/needs", tags=["needs"], responses=problem_responses(400, 404))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -193,6 +195,8 @@ async def import_needs(
     try:
         rows = needs_excel.read_rows(data, max_rows)
     except needs_excel.SheetError as exc:
+        if exc.status == 413:  # over a size, row or zip limit
+            raise Problem(413, "file-too-large", "Content Too Large", exc.en, exc.id_) from None
         raise Invalid(exc.en, exc.id_, field="file") from None
 
     def may(conn: object) -> object:

@@ -40,9 +40,13 @@ from tatamutasi_platform.http import (
     etag,
     idempotent,
 )
+from tatamutasi_platform.problems import Problem
+from tatamutasi_platform.responses import problem_responses
 from tatamutasi_platform.runtime import Transaction
 
-router = APIRouter(prefix="/units", tags=["units"])
+router = APIRouter(
+    prefix="/units", tags=["units"], responses=problem_responses(400, 404, 409, 412, 428)
+)
 UnitId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
@@ -171,6 +175,8 @@ async def import_units(
     try:
         rows = units_excel.read_rows(data, 20000)
     except SheetError as exc:
+        if exc.status == 413:  # over a size, row or zip limit
+            raise Problem(413, "file-too-large", "Content Too Large", exc.en, exc.id_) from None
         raise Invalid(exc.en, exc.id_, field="file") from None
 
     def result(o: units_excel.UnitImportOutcome, applied: bool) -> Response:

@@ -38,14 +38,13 @@ from tatamutasi_formasi.adapters.orm import (
     vacancies,
 )
 from tatamutasi_formasi.domain import qualification as ql
-from tatamutasi_formasi.service import unor_sync
+from tatamutasi_formasi.service import unor_sync, verdicts
 from tatamutasi_formasi.service.common import (
     EmitMany,
     chunks,
     conn_emitter,
     conn_emitter_many,
     dumps,
-    loads,
     valid_at,
 )
 from tatamutasi_platform.clock import utcnow
@@ -81,6 +80,10 @@ def _blank(nip: str) -> dict[str, Any]:
         "rank_seq": 0,
         "education_seq": 0,
         "updated_at": None,
+        "qual_version": None,
+        "qual_failed": None,
+        "qual_unknown": None,
+        "qual_detail": None,
     }
 
 
@@ -259,6 +262,8 @@ async def _apply_holder_events(conn: AsyncConnection, events: Sequence[Event]) -
         _apply(row, ev, history, statuses)
         if row != snapshot or nip not in before:
             changed.add(nip)
+    # the qualification verdict follows the post, golongan and education (same statement)
+    await verdicts.stamp(conn, [rows[nip] for nip in sorted(changed)])
     now = utcnow()
     new: list[dict[str, Any]] = []
     updated: list[dict[str, Any]] = []
@@ -339,6 +344,8 @@ async def _apply_qualifications(conn: AsyncConnection, events: Sequence[Event]) 
     out = [{**rows[nip], "updated_at": now} for nip in sorted(changed)]
     for chunk in chunks(out, 1000):
         await upsert(conn, q, list(chunk), key=["nip"])
+    if changed:
+        await verdicts.refresh(conn, changed)
 
 
 async def _apply_acting(conn: AsyncConnection, events: Sequence[Event]) -> None:
@@ -540,10 +547,21 @@ def holder_view(r: Any) -> HolderView:
     )
 
 
+# the stored qualification verdict: jabatan version, failed, unknown, explanation
+StoredVerdict = tuple[int, str, str, str | None]
 # nip, name, unor_id, jabatan_id, tmt_jabatan, golongan_id, education_level_id,
-# education_field, tmt_pensiun
+# education_field, tmt_pensiun, stored verdict (None: not computed, or a past date)
 HolderTuple = tuple[
-    str, str | None, str, str, date | None, str | None, str | None, str | None, date | None
+    str,
+    str | None,
+    str,
+    str,
+    date | None,
+    str | None,
+    str | None,
+    str | None,
+    date | None,
+    StoredVerdict | None,
 ]
 
 
@@ -572,10 +590,32 @@ async def active_holder_rows(conn: AsyncConnection) -> list[HolderTuple]:
         h.c.education_level_id,
         h.c.education_field,
         _raw_date(conn, h.c.tmt_pensiun),
+        h.c.qual_version,
+        h.c.qual_failed,
+        h.c.qual_unknown,
+        h.c.qual_detail,
     ).where(h.c.active.is_(True), h.c.unor_id != "")
+    rows = (await conn.execute(stmt)).all()
+    if conn.dialect.name != "sqlite":  # dates arrive as dates
+        return [
+            (*r[:9], None if r[9] is None else (r[9], r[10] or "", r[11] or "", r[12]))
+            for r in rows
+        ]
+    iso = date.fromisoformat  # SQLite: ISO text, parsed in C (no per-row Python call)
     return [
-        (r[0], r[1], r[2], r[3], _to_date(r[4]), r[5], r[6], r[7], _to_date(r[8]))
-        for r in (await conn.execute(stmt)).all()
+        (
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            iso(r[4][:10]) if r[4] else None,
+            r[5],
+            r[6],
+            r[7],
+            iso(r[8][:10]) if r[8] else None,
+            None if r[9] is None else (r[9], r[10] or "", r[11] or "", r[12]),
+        )
+        for r in rows
     ]
 
 
@@ -642,16 +682,13 @@ async def holder_rows_as_of(conn: AsyncConnection, on: date) -> list[HolderTuple
                 f[3] if f else None,
                 f[4] if f else None,
                 _to_date(f[5]) if f else None,
+                None,
             )
         )
     return out
 
 
-@dataclass(frozen=True)
-class Qualifications:
-    training: str | None  # comma-joined codes; None: no training on record at all
-    managerial_min: float | None
-    managerial_scores: str | None  # JSON, parsed only to explain a failure
+Qualifications = verdicts.Quals
 
 
 async def qualification_rows(conn: AsyncConnection) -> dict[str, Qualifications]:
@@ -662,10 +699,6 @@ async def qualification_rows(conn: AsyncConnection) -> dict[str, Qualifications]
         )
     )
     return {r[0]: Qualifications(r[1] if r[2] else None, r[3], r[4]) for r in rows}
-
-
-def scores_of(q: Qualifications | None) -> dict[str, float] | None:
-    return dict(loads(q.managerial_scores)) if q and q.managerial_scores else None
 
 
 async def acting_as_of(conn: AsyncConnection, on: date) -> list["ActingView"]:

@@ -5,7 +5,7 @@ holders retiring soon or past the 5-year maximum, holders who do not meet their 
 and OPD. A report as of a past date is rebuilt from the placement and status histories and
 the jabatan catalogue as it stood then; `compare` sets two dates side by side per OPD."""
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,12 +18,11 @@ from tatamutasi_formasi.domain import qualification as ql
 from tatamutasi_formasi.domain import requirements as rq
 from tatamutasi_formasi.domain import tree
 from tatamutasi_formasi.domain.codes import GOLONGAN, OPD_TYPES
-from tatamutasi_formasi.service import bezetting, needs, units
+from tatamutasi_formasi.service import bezetting, needs, units, verdicts
 from tatamutasi_formasi.service import jabatan as jabatan_svc
 from tatamutasi_formasi.service.common import valid_at
 from tatamutasi_formasi.service.units import UnitVersion
 
-KeyFn = Callable[[g.PostGap], Hashable | None]
 NameFn = Callable[[str], str | None]
 
 
@@ -195,7 +194,6 @@ async def build(
         holders = await bezetting.active_holder_rows(conn)
         acting_rows = await bezetting.active_acting(conn)
         since_open = await bezetting.open_vacancies(conn)
-    quals = await bezetting.qualification_rows(conn)
 
     allowed: set[str] | None = None
     if filters.unit_scope is not None:
@@ -272,27 +270,45 @@ async def build(
         for p in post_gaps
     ]
 
-    def group(key_fn: KeyFn, name_fn: NameFn) -> list[GroupRow]:
-        agg = g.aggregate(post_gaps, key_fn)
-        return sorted(
-            (
-                GroupRow(
-                    str(k), name_fn(str(k)), t.need, t.filled, t.acting, t.vacant, t.over, t.posts
-                )
-                for k, t in agg.items()
-            ),
-            key=lambda r: (-r.vacant, r.key),
-        )
-
+    # one pass over the posts for the totals and the four roll-ups (each post's vacant/over
+    # computed once); vacant and over are summed per post, as in `g.aggregate`
+    rumpun_of = {jid: (j.rumpun or "-") for jid, j in jab.items()}
+    sums: tuple[dict[str, list[int]], ...] = ({}, {}, {}, {})
     totals = g.Totals()
     for p in post_gaps:
-        totals.add(p)
-    by_opd = group(lambda p: opd_of.get(p.unit_id), uname)
-    by_unit = group(lambda p: p.unit_id, uname)
-    by_jabatan = group(lambda p: p.jabatan_id, jname)
-    by_rumpun = group(
-        lambda p: (jab[p.jabatan_id].rumpun or "-") if p.jabatan_id in jab else "-", lambda k: k
-    )
+        vacant, over_n = p.vacant, p.over
+        row = (p.need, p.filled, p.acting, vacant, over_n)
+        totals.need += row[0]
+        totals.filled += row[1]
+        totals.acting += row[2]
+        totals.vacant += vacant
+        totals.over += over_n
+        totals.posts += 1
+        opd = opd_of.get(p.unit_id)
+        keys = (opd, p.unit_id, p.jabatan_id, rumpun_of.get(p.jabatan_id, "-"))
+        for acc, k in zip(sums, keys, strict=True):
+            if k is None:
+                continue
+            t = acc.get(k)
+            if t is None:
+                acc[k] = [*row, 1]
+            else:
+                t[0] += row[0]
+                t[1] += row[1]
+                t[2] += row[2]
+                t[3] += vacant
+                t[4] += over_n
+                t[5] += 1
+
+    def group(acc: dict[str, list[int]], name_fn: NameFn) -> list[GroupRow]:
+        rows = [GroupRow(str(k), name_fn(str(k)), *t) for k, t in acc.items()]
+        rows.sort(key=lambda r: (-r.vacant, r.key))
+        return rows
+
+    by_opd = group(sums[0], uname)
+    by_unit = group(sums[1], uname)
+    by_jabatan = group(sums[2], jname)
+    by_rumpun = group(sums[3], lambda k: k)
 
     vacant_structural: list[VacantPost] = []
     need_since = await _need_since(conn, as_of)
@@ -325,82 +341,52 @@ async def build(
     not_meeting: list[HolderRow] = []
     retire_by = g.add_months(as_of, retiring_months)
     tenure_from = g.add_years(as_of, -g.FIVE_YEARS)
-    checks = {jid: ql.QualificationCheck(j.requirements) for jid, j in jab.items()}
-    # many holders share jabatan, golongan, education and training: check each combination once
-    Key = tuple[str, str | None, str | None, str | None, str | None, float | None]
-    verdicts: dict[Key, tuple[tuple[str, ...], tuple[str, ...]]] = {}
-    texts: dict[tuple[object, ...], str] = {}
+    # the verdicts stored in the read model, where computed against the current catalogue;
+    # the others (past dates, rows from before they were stored, a jabatan changed since)
+    # are computed here, each combination of facts once
+    entries = {
+        jid: verdicts.Entry(j.version, ql.QualificationCheck(j.requirements), j.requirements)
+        for jid, j in jab.items()
+    }
+    checker = verdicts.Checker(entries)
+    quals: dict[str, verdicts.Quals] | None = None
+    aspects_of: dict[str, tuple[str, ...]] = {"": ()}
+    place_names: dict[str, tuple[str | None, str | None]] = {}  # unit -> its name, its OPD's
     # (unit, failed aspects, unknown aspects) -> holders; rolled up per unit / OPD afterwards
     qual_count: dict[tuple[str, tuple[str, ...], tuple[str, ...]], int] = {}
 
-    def verdict(key: Key) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        hit = verdicts.get(key)
-        if hit is None:
-            check = checks.get(key[0])
-            if check is None:
-                hit = ((), ())
-            else:
-                hit = check.run(ql.HolderFacts(key[1], key[2], key[3], key[5], None, _held(key[4])))
-            verdicts[key] = hit
-        return hit
-
-    def explain(
-        key: Key, q: bezetting.Qualifications | None, failed_aspects: tuple[str, ...]
-    ) -> str:
-        """The failed checks in Indonesian, each aspect's text cached on just the facts it
-        depends on (golongan, or education, or the scores, or the training on record)."""
-        parts: list[str] = []
-        for aspect in failed_aspects:
-            facts: tuple[object, ...] = {
-                "golongan": (key[1],),
-                "education": (key[2], key[3]),
-                "managerial": (q.managerial_scores if q else None,),
-                "training": (key[4],),
-            }.get(aspect, ())
-            tkey = (key[0], aspect, *facts)
-            text = texts.get(tkey)
-            if text is None:
-                failed = rq.evaluate(
-                    jab[key[0]].requirements,
-                    rq.Holder(
-                        golongan_id=key[1],
-                        education_level_id=key[2],
-                        education_field=key[3],
-                        managerial_scores=bezetting.scores_of(q)
-                        if aspect == "managerial"
-                        else None,
-                        training=_held(key[4]),
-                    ),
-                    aspects=(aspect,),
-                ).failed
-                text = texts[tkey] = "; ".join(c.id_ for c in failed)
-            parts.append(text)
-        return "; ".join(p for p in parts if p)
-
     for h, uid in kept_holders:
-        nip, name, _unor, jid, tmt_jabatan, gol, level, field_, tmt_pensiun = h
+        nip, name, _unor, jid, tmt_jabatan, gol, level, field_, tmt_pensiun, stored = h
         retire = tmt_pensiun is not None and as_of <= tmt_pensiun <= retire_by
         long_tenure = tmt_jabatan is not None and tmt_jabatan <= tenure_from
-        q = quals.get(nip)
-        key: Key = (
-            (jid, gol, level, field_, None, None)
-            if q is None
-            else (jid, gol, level, field_, q.training, q.managerial_min)
-        )
-        hit = verdicts.get(key)
-        failed, missing = hit if hit is not None else verdict(key)
+        entry = entries.get(jid)
+        if stored is not None and stored[0] == (entry.version if entry is not None else 0):
+            failed = aspects_of.get(stored[1])
+            if failed is None:
+                failed = aspects_of[stored[1]] = tuple(stored[1].split(","))
+            missing = aspects_of.get(stored[2])
+            if missing is None:
+                missing = aspects_of[stored[2]] = tuple(stored[2].split(","))
+            detail = stored[3] or ""
+        else:
+            if quals is None:
+                quals = await bezetting.qualification_rows(conn)
+            failed, missing, detail = checker.verdict(jid, gol, level, field_, quals.get(nip))
         ckey = (uid, failed, missing)
         qual_count[ckey] = qual_count.get(ckey, 0) + 1
         if not (retire or long_tenure or failed):
             continue
-        base = (nip, name, uid, uname(uid), uname(opd_of.get(uid)), jid, jname(jid))
+        names = place_names.get(uid)
+        if names is None:
+            names = place_names[uid] = (unit_names.get(uid), uname(opd_of.get(uid)))
+        base = (nip, name, uid, names[0], names[1], jid, jab_names.get(jid))
         if retire:
             retiring.append(HolderRow(*base, tmt_pensiun, "BUP"))
         if long_tenure and tmt_jabatan is not None:
             years = rq.years_between(tmt_jabatan, as_of)
             over.append(HolderRow(*base, tmt_jabatan, f"{years} tahun dalam jabatan"))
         if failed:
-            not_meeting.append(HolderRow(*base, None, explain(key, q, failed), failed))
+            not_meeting.append(HolderRow(*base, None, detail, failed))
     retiring.sort(key=lambda r: (r.date or as_of, r.nip))
     over.sort(key=lambda r: (r.date or as_of, r.nip))
     not_meeting.sort(key=lambda r: (r.unit_id, r.nip))
@@ -448,11 +434,6 @@ async def build(
         sorted(qual_unit.values(), key=lambda q: (-q.not_meeting, q.key)),
         historical,
     )
-
-
-def _held(training: str | None) -> frozenset[str] | None:
-    """Training codes on record (None: no training recorded at all, so unknown)."""
-    return None if training is None else ql.held_training(filter(None, training.split(",")))
 
 
 async def _need_since(conn: AsyncConnection, as_of: date) -> dict[tuple[str, str], date]:

@@ -19,6 +19,7 @@ from tatamutasi_formasi.service.gaps import (
     Report,
     VacantPost,
 )
+from tatamutasi_platform import spreadsheets
 
 TITLE = "LAPORAN ANALISIS KEBUTUHAN DAN PERSEDIAAN PEGAWAI (BEZETTING)"
 
@@ -84,6 +85,8 @@ def _write(
             ws.write_number(row, col, v, f.neg if (col in red and v > 0) else f.num)
         elif v is None:
             ws.write_blank(row, col, None, f.cell)
+        elif isinstance(v, str):  # names come from users: never a formula
+            ws.write_string(row, col, spreadsheets.neutralise(v), f.cell)
         else:
             ws.write(row, col, v, f.cell)
 
@@ -245,7 +248,7 @@ def _holders(
             ],
             99,
         )
-        ws.write_string(r, 0, h.nip, f.cell)  # NIPs are text, never numbers
+        ws.write_string(r, 0, spreadsheets.neutralise(h.nip), f.cell)  # NIPs are text
     ws.autofilter(3, 0, max(3 + len(rows), 3), len(headers) - 1)
 
 
@@ -272,14 +275,17 @@ def _qualification(
 
 def workbook(report: Report, pemda: str | None = None) -> bytes:
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "default_date_format": "dd-mm-yyyy"})
+    wb = xlsxwriter.Workbook(
+        buf, {**spreadsheets.XLSX_OPTIONS, "default_date_format": "dd-mm-yyyy"}
+    )
     f = _Fmt(wb)
     t = report.totals
     ws = wb.add_worksheet("Ringkasan")
     ws.set_column(0, 0, 46)
     ws.set_column(1, 1, 16)
     ws.write(0, 0, TITLE, f.title)
-    ws.write(1, 0, (pemda + " — " if pemda else "") + f"keadaan per {report.as_of:%d-%m-%Y}", f.sub)
+    sub = (pemda + " — " if pemda else "") + f"keadaan per {report.as_of:%d-%m-%Y}"
+    ws.write_string(1, 0, spreadsheets.neutralise(sub), f.sub)
     summary = [
         ("Jumlah kebutuhan (ABK)", t.need),
         ("Jumlah terisi (definitif)", t.filled),

@@ -28,6 +28,7 @@ from tatamutasi_formasi.domain.codes import (
     default_rank_range,
     level_for,
 )
+from tatamutasi_formasi.service import verdicts
 from tatamutasi_formasi.service.common import Emit, dumps, loads
 from tatamutasi_platform.clock import as_utc, utcnow
 from tatamutasi_platform.errors import Conflict, Invalid, NotFound
@@ -415,6 +416,7 @@ async def create(
         )
     )
     await _record_version(conn, jabatan_id, "created", actor, now)
+    await verdicts.refresh_jabatan(conn, jabatan_id)  # holders placed before it was catalogued
     view = await get(conn, jabatan_id)
     assert view is not None
     await emit(_event(view, "created"), jabatan_id)
@@ -453,6 +455,7 @@ async def update(
         )
     )
     await _record_version(conn, jabatan_id, "updated", actor, now)
+    await verdicts.refresh_jabatan(conn, jabatan_id)  # its holders against the new requirements
     view = await get(conn, jabatan_id)
     assert view is not None
     await emit(_event(view, "updated"), jabatan_id)

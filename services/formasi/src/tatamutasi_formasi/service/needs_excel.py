@@ -6,17 +6,17 @@ number, else the ABK result is used. An import applies all needs or none."""
 
 import io
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
 import xlsxwriter
-from python_calamine import CalamineError, CalamineWorkbook
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tatamutasi_formasi.domain import abk
 from tatamutasi_formasi.service import needs as needs_svc
 from tatamutasi_formasi.service.common import Emit
+from tatamutasi_platform import spreadsheets
 from tatamutasi_platform.errors import DomainError
 
 SHEET = "Kebutuhan"
@@ -66,16 +66,22 @@ class ImportOutcome:
 
 
 class SheetError(ValueError):
-    def __init__(self, en: str, id_: str) -> None:
+    def __init__(self, en: str, id_: str, status: int = 422) -> None:
         super().__init__(en)
         self.en = en
         self.id_ = id_
+        self.status = status  # 413: over a size, row or zip limit
+
+
+def sheet_cell(v: Any) -> Any:
+    """A cell as read; text our exports neutralised comes back as the original."""
+    return spreadsheets.unneutralise(v) if isinstance(v, str) else v
 
 
 def template(units: list[tuple[str, str]], jabatan: list[tuple[str, str]]) -> bytes:
     """The import template, with the current unit and jabatan codes as reference sheets."""
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb = xlsxwriter.Workbook(buf, spreadsheets.XLSX_OPTIONS)
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
     datef = wb.add_format({"num_format": "yyyy-mm-dd"})
     ws = wb.add_worksheet(SHEET)
@@ -109,25 +115,19 @@ def template(units: list[tuple[str, str]], jabatan: list[tuple[str, str]]) -> by
         sheet.set_column(0, 0, 24)
         sheet.set_column(1, 1, 60)
         for i, (code, name) in enumerate(rows, start=1):
-            sheet.write_row(i, 0, [code, name])
+            sheet.write_row(i, 0, spreadsheets.safe_row([code, name]))
     wb.close()
     return buf.getvalue()
 
 
-def read_rows(data: bytes, max_rows: int) -> list[tuple[int, dict[str, Any]]]:
+def read_rows(
+    data: bytes, max_rows: int, limits: spreadsheets.UploadLimits = spreadsheets.DEFAULT_LIMITS
+) -> list[tuple[int, dict[str, Any]]]:
     """(row number as Excel shows it, values by column name). Raises SheetError."""
-    try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except (CalamineError, ValueError, OSError) as exc:
-        raise SheetError(
-            f"Not a readable Excel file ({exc})", f"Berkas bukan Excel yang dapat dibaca ({exc})"
-        ) from None
-    if SHEET not in wb.sheet_names:
-        raise SheetError(
-            f"The workbook has no sheet {SHEET!r}; use the template",
-            f"Buku kerja tidak memiliki lembar {SHEET!r}; gunakan templat",
-        )
-    rows = wb.get_sheet_by_name(SHEET).to_python()
+    try:  # size, zip bomb and row limits: tatamutasi_platform.spreadsheets
+        rows = spreadsheets.read_workbook(data, replace(limits, max_rows=max_rows), SHEET)
+    except spreadsheets.UploadRejected as exc:
+        raise SheetError(exc.en, exc.id, exc.status) from None
     if not rows:
         raise SheetError("The sheet is empty", "Lembar kosong")
     header = [str(h).strip().lower() for h in rows[0]]
@@ -138,7 +138,11 @@ def read_rows(data: bytes, max_rows: int) -> list[tuple[int, dict[str, Any]]]:
         )
     out: list[tuple[int, dict[str, Any]]] = []
     for n, raw in enumerate(rows[1:], start=2):
-        values = {h: (raw[i] if i < len(raw) else "") for i, h in enumerate(header) if h in NAMES}
+        values = {
+            h: sheet_cell(raw[i]) if i < len(raw) else ""
+            for i, h in enumerate(header)
+            if h in NAMES
+        }
         if all(v in ("", None) for v in values.values()):
             continue
         out.append((n, values))

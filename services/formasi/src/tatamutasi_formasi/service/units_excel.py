@@ -5,19 +5,19 @@ version from `valid_from` when anything differs (history is kept). Rows are appl
 first, whatever their order in the sheet; a cycle or an unknown parent is a row error."""
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 import xlsxwriter
-from python_calamine import CalamineError, CalamineWorkbook
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tatamutasi_formasi.domain import tree
 from tatamutasi_formasi.domain.codes import UNIT_TYPES
 from tatamutasi_formasi.service import units as units_svc
 from tatamutasi_formasi.service.common import Emit
-from tatamutasi_formasi.service.needs_excel import RowError, SheetError
+from tatamutasi_formasi.service.needs_excel import RowError, SheetError, sheet_cell
+from tatamutasi_platform import spreadsheets
 from tatamutasi_platform.errors import DomainError
 
 SHEET = "Unit"
@@ -45,7 +45,7 @@ class UnitImportOutcome:
 
 def template() -> bytes:
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb = xlsxwriter.Workbook(buf, spreadsheets.XLSX_OPTIONS)
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     ws = wb.add_worksheet(SHEET)
     ws.write_row(0, 0, NAMES, head)
@@ -71,19 +71,13 @@ def _text(v: Any) -> str | None:
     return str(v).strip() or None
 
 
-def read_rows(data: bytes, max_rows: int) -> list[tuple[int, dict[str, Any]]]:
-    try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except (CalamineError, ValueError, OSError) as exc:
-        raise SheetError(
-            f"Not a readable Excel file ({exc})", f"Berkas bukan Excel yang dapat dibaca ({exc})"
-        ) from None
-    if SHEET not in wb.sheet_names:
-        raise SheetError(
-            f"The workbook has no sheet {SHEET!r}; use the template",
-            f"Buku kerja tidak memiliki lembar {SHEET!r}; gunakan templat",
-        )
-    rows = wb.get_sheet_by_name(SHEET).to_python()
+def read_rows(
+    data: bytes, max_rows: int, limits: spreadsheets.UploadLimits = spreadsheets.DEFAULT_LIMITS
+) -> list[tuple[int, dict[str, Any]]]:
+    try:  # size, zip bomb and row limits: tatamutasi_platform.spreadsheets
+        rows = spreadsheets.read_workbook(data, replace(limits, max_rows=max_rows), SHEET)
+    except spreadsheets.UploadRejected as exc:
+        raise SheetError(exc.en, exc.id, exc.status) from None
     if not rows:
         raise SheetError("The sheet is empty", "Lembar kosong")
     header = [str(h).strip().lower() for h in rows[0]]
@@ -94,7 +88,11 @@ def read_rows(data: bytes, max_rows: int) -> list[tuple[int, dict[str, Any]]]:
         )
     out = []
     for n, raw in enumerate(rows[1:], start=2):
-        values = {h: (raw[i] if i < len(raw) else "") for i, h in enumerate(header) if h in NAMES}
+        values = {
+            h: sheet_cell(raw[i]) if i < len(raw) else ""
+            for i, h in enumerate(header)
+            if h in NAMES
+        }
         if any(v not in ("", None) for v in values.values()):
             out.append((n, values))
     if len(out) > max_rows:

@@ -27,9 +27,9 @@ from tatamutasi_matching.domain.sk_draft import (
     jabatan_with_unit,
     jenis_penugasan_label,
 )
+from tatamutasi_platform.spreadsheets import neutralise
 
 DOTS = "...................................."
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS: tuple[str, ...] = (
     "NO",
@@ -41,12 +41,6 @@ COLUMNS: tuple[str, ...] = (
     "TMT",
     "KETERANGAN",
 )
-
-
-def neutralise(value: str) -> str:
-    """A value a spreadsheet would evaluate (=, +, -, @, tab, CR first) gets a leading
-    apostrophe, so it stays text even after a copy to CSV."""
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
 
 
 def _safe(value: str | None) -> str | None:

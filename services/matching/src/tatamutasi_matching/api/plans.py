@@ -20,9 +20,10 @@ from tatamutasi_platform.http import (
     idempotent,
     require_roles,
 )
+from tatamutasi_platform.responses import problem_responses
 from tatamutasi_platform.runtime import Transaction
 
-router = APIRouter(prefix="/plans", tags=["plans"])
+router = APIRouter(prefix="/plans", tags=["plans"], responses=problem_responses(400, 404, 409))
 
 Planner = Annotated[Principal, Depends(require_roles("admin"))]
 Reader = Annotated[Principal, Depends(require_roles("admin", "penilai", "ppk", "auditor"))]
@@ -98,7 +99,7 @@ def _summary(row: Any) -> dict[str, Any]:
 @router.get("", summary="Plans, oldest first (cursor pagination; filter by status, mode, scenario)")
 async def list_plans(
     runtime: RuntimeDep,
-    _p: Reader,
+    _p: Anyone,  # employees too: the web console finds the plans that explain them
     status: Annotated[Literal["queued", "running", "done", "failed"] | None, Query()] = None,
     mode: Annotated[Literal["optimal", "stable"] | None, Query()] = None,
     scenario: Annotated[str | None, Query(max_length=200)] = None,
@@ -237,7 +238,7 @@ async def plan_fairness(plan_id: str, runtime: RuntimeDep, _p: Reader) -> dict[s
 async def plan_explanation(
     plan_id: str, nip: str, runtime: RuntimeDep, principal: Anyone
 ) -> dict[str, Any]:
-    if principal.acting_role == "pegawai" and principal.sub != nip:
+    if principal.acting_role == "pegawai" and principal.nip != nip:
         raise Forbidden(
             "employees may read only their own explanation",
             "pegawai hanya dapat membaca penjelasan miliknya sendiri",

@@ -25,9 +25,12 @@ from tatamutasi_platform.http import (
     idempotent,
     require_roles,
 )
+from tatamutasi_platform.responses import problem_responses
 from tatamutasi_platform.runtime import Runtime, Transaction
 
-router = APIRouter(prefix="/proposals", tags=["proposals"])
+router = APIRouter(
+    prefix="/proposals", tags=["proposals"], responses=problem_responses(400, 404, 409, 412, 428)
+)
 
 Authenticated = Annotated[Principal, Depends(authenticate)]
 READERS = ("admin", "operator", "penilai", "ppk", "auditor", "pegawai", "integration")
@@ -78,12 +81,9 @@ async def run(
     caller = await caller_for(runtime, principal, may_delegate=action in ("approve", "reject"))
 
     async def work(tx: Transaction) -> Response:
-        try:
-            out = await proposals.transition(
-                tx, proposal_id, action, caller, request.headers.get("if-match"), body
-            )
-        except wf.WorkflowError as err:
-            raise proposals.problem(err) from None
+        out = await proposals.transition(
+            tx, proposal_id, action, caller, request.headers.get("if-match"), body
+        )
         return JSONResponse(out, headers={"ETag": proposals.etag(out["version"])})
 
     return await idempotent(request, runtime, acting(principal, action, caller), work)
@@ -94,14 +94,12 @@ def _self_only(principal: Principal, nip: str) -> None:
         READERS[:5] + ("integration",)
     )
     if only_self and principal.nip != nip:
-        raise proposals.problem(
-            wf.WorkflowError(
-                403,
-                "forbidden-self-only",
-                "employees see only the proposals about themselves",
-                "pegawai hanya dapat melihat usulan tentang dirinya sendiri",
-                rule="PEGAWAI_SELF_ONLY",
-            )
+        raise wf.WorkflowError(
+            403,
+            "forbidden-self-only",
+            "employees see only the proposals about themselves",
+            "pegawai hanya dapat melihat usulan tentang dirinya sendiri",
+            rule="PEGAWAI_SELF_ONLY",
         )
 
 
@@ -111,6 +109,19 @@ def _operator_scope(principal: Principal) -> frozenset[str] | None:
     if "operator" in principal.roles and not principal.has_any(wider):
         return principal.units
     return None
+
+
+def _own_units_only(principal: Principal, *unor_ids: str | None) -> None:
+    """An operator (without a wider role) reads only moves into or out of their units."""
+    scope = _operator_scope(principal)
+    if scope is not None and not ({u for u in unor_ids if u} & scope):
+        raise wf.WorkflowError(
+            403,
+            "forbidden-unit",
+            "not a move of your units",
+            "bukan mutasi di unit Anda",
+            rule="OPERATOR_OWN_UNITS",
+        )
 
 
 @router.post("", status_code=201, summary="Draft a proposal (by hand, or from a plan's move)")
@@ -123,10 +134,7 @@ async def create_proposal(
     caller = await caller_for(runtime, principal)
 
     async def work(tx: Transaction) -> Response:
-        try:
-            out = await proposals.create(tx, body, caller)
-        except wf.WorkflowError as err:
-            raise proposals.problem(err) from None
+        out = await proposals.create(tx, body, caller)
         return JSONResponse(
             out,
             status_code=201,
@@ -181,24 +189,9 @@ async def list_proposals(
 @router.get("/{proposal_id}", summary="One proposal with explanation, flags, objections")
 async def get_proposal(proposal_id: str, runtime: RuntimeDep, principal: Reader) -> Response:
     async with runtime.engine.connect() as conn:
-        try:
-            out = await workflow_queries.view(conn, proposal_id)
-        except wf.WorkflowError as err:
-            raise proposals.problem(err) from None
+        out = await workflow_queries.view(conn, proposal_id)
     _self_only(principal, out["nip"])
-    scope = _operator_scope(principal)
-    if scope is not None and not (
-        {out["to_post"]["unor_id"], (out["from_post"] or {}).get("unor_id")} & scope
-    ):
-        raise proposals.problem(
-            wf.WorkflowError(
-                403,
-                "forbidden-unit",
-                "not a move of your units",
-                "bukan mutasi di unit Anda",
-                rule="OPERATOR_OWN_UNITS",
-            )
-        )
+    _own_units_only(principal, out["to_post"]["unor_id"], (out["from_post"] or {}).get("unor_id"))
     return JSONResponse(out, headers={"ETag": proposals.etag(out["version"])})
 
 
@@ -207,90 +200,49 @@ async def proposal_history(
     proposal_id: str, runtime: RuntimeDep, principal: Reader
 ) -> dict[str, Any]:
     async with runtime.engine.connect() as conn:
-        try:
-            row = await proposals.load(conn, proposal_id)
-            _self_only(principal, row.nip)
-            items = await workflow_queries.history(conn, proposal_id)
-        except wf.WorkflowError as err:
-            raise proposals.problem(err) from None
+        row = await proposals.load(conn, proposal_id)
+        _self_only(principal, row.nip)
+        _own_units_only(principal, row.to_unor_id, row.from_unor_id)
+        items = await workflow_queries.history(conn, proposal_id)
     return {"proposal_id": proposal_id, "items": items}
 
 
-@router.post("/{proposal_id}/submit", summary="draft → submitted (admin, operator)")
-async def submit(
-    proposal_id: str,
-    body: proposals.TransitionIn,
-    request: Request,
-    runtime: RuntimeDep,
-    principal: Authenticated,
-) -> Response:
-    return await run(request, runtime, principal, "submit", proposal_id, body)
+# -- transitions: one table, one endpoint each -------------------------------------------------
+TRANSITION_ENDPOINTS: tuple[tuple[wf.Action, type[BaseModel], str], ...] = (
+    ("submit", proposals.TransitionIn, "draft → submitted (admin, operator)"),
+    ("review", proposals.ReviewIn, "submitted → reviewed (Tim Penilai: penilai)"),
+    ("approve", proposals.DecisionIn, "reviewed → approved (PPK or delegate)"),
+    ("reject", proposals.DecisionIn, "reviewed → rejected (PPK or delegate; reason)"),
+    ("execute", proposals.ExecuteIn, "approved → executed (admin; SK number, date, TMT)"),
+    ("withdraw", proposals.TransitionIn, "→ withdrawn (admin, operator; reason)"),
+    ("supersede", proposals.SupersedeIn, "→ superseded by a newer plan (admin)"),
+)
+"""action → request body and summary; each becomes `POST /proposals/{id}/<action>` with the
+operation id `<action>`. Roles, separation of duties and the gates are the workflow's."""
 
 
-@router.post("/{proposal_id}/review", summary="submitted → reviewed (Tim Penilai: penilai)")
-async def review(
-    proposal_id: str,
-    body: proposals.ReviewIn,
-    request: Request,
-    runtime: RuntimeDep,
-    principal: Authenticated,
-) -> Response:
-    return await run(request, runtime, principal, "review", proposal_id, body)
+def _transition_endpoint(action: wf.Action, model: type[BaseModel]) -> Any:
+    async def endpoint(
+        proposal_id: str,
+        body: model,  # type: ignore[valid-type]
+        request: Request,
+        runtime: RuntimeDep,
+        principal: Authenticated,
+    ) -> Response:
+        return await run(request, runtime, principal, action, proposal_id, body)
+
+    endpoint.__name__ = action
+    return endpoint
 
 
-@router.post("/{proposal_id}/approve", summary="reviewed → approved (PPK or delegate)")
-async def approve(
-    proposal_id: str,
-    body: proposals.DecisionIn,
-    request: Request,
-    runtime: RuntimeDep,
-    principal: Authenticated,
-) -> Response:
-    return await run(request, runtime, principal, "approve", proposal_id, body)
-
-
-@router.post("/{proposal_id}/reject", summary="reviewed → rejected (PPK or delegate; reason)")
-async def reject(
-    proposal_id: str,
-    body: proposals.DecisionIn,
-    request: Request,
-    runtime: RuntimeDep,
-    principal: Authenticated,
-) -> Response:
-    return await run(request, runtime, principal, "reject", proposal_id, body)
-
-
-@router.post("/{proposal_id}/execute", summary="approved → executed (admin; SK number, date, TMT)")
-async def execute(
-    proposal_id: str,
-    body: proposals.ExecuteIn,
-    request: Request,
-    runtime: RuntimeDep,
-    principal: Authenticated,
-) -> Response:
-    return await run(request, runtime, principal, "execute", proposal_id, body)
-
-
-@router.post("/{proposal_id}/withdraw", summary="→ withdrawn (admin, operator; reason)")
-async def withdraw(
-    proposal_id: str,
-    body: proposals.TransitionIn,
-    request: Request,
-    runtime: RuntimeDep,
-    principal: Authenticated,
-) -> Response:
-    return await run(request, runtime, principal, "withdraw", proposal_id, body)
-
-
-@router.post("/{proposal_id}/supersede", summary="→ superseded by a newer plan (admin)")
-async def supersede(
-    proposal_id: str,
-    body: proposals.SupersedeIn,
-    request: Request,
-    runtime: RuntimeDep,
-    principal: Authenticated,
-) -> Response:
-    return await run(request, runtime, principal, "supersede", proposal_id, body)
+for _action, _model, _summary in TRANSITION_ENDPOINTS:
+    router.add_api_route(
+        f"/{{proposal_id}}/{_action}",
+        _transition_endpoint(_action, _model),
+        methods=["POST"],
+        summary=_summary,
+        name=_action,
+    )
 
 
 @router.post(
@@ -308,10 +260,7 @@ async def file_objection(
     caller = await caller_for(runtime, principal)
 
     async def work(tx: Transaction) -> Response:
-        try:
-            out = await rounds.file_objection(tx, proposal_id, body, caller)
-        except wf.WorkflowError as err:
-            raise proposals.problem(err) from None
+        out = await rounds.file_objection(tx, proposal_id, body, caller)
         return JSONResponse(out, status_code=201)
 
     return await idempotent(request, runtime, principal, work)
@@ -330,10 +279,7 @@ async def answer_objection(
     principal: Annotated[Principal, Depends(require_roles("admin", "penilai"))],
 ) -> Response:
     async def work(tx: Transaction) -> Response:
-        try:
-            out = await rounds.answer_objection(tx, proposal_id, objection_id, body)
-        except wf.WorkflowError as err:
-            raise proposals.problem(err) from None
+        out = await rounds.answer_objection(tx, proposal_id, objection_id, body)
         return JSONResponse(out)
 
     return await idempotent(request, runtime, principal, work)

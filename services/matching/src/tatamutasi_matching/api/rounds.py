@@ -17,10 +17,10 @@ from tatamutasi_matching.service import proposals, rounds
 from tatamutasi_matching.service.workflow_settings import workflow_settings
 from tatamutasi_platform.auth import Principal
 from tatamutasi_platform.http import RuntimeDep, authenticate, idempotent, require_roles
-from tatamutasi_platform.problems import Problem
+from tatamutasi_platform.responses import problem_responses
 from tatamutasi_platform.runtime import Transaction
 
-router = APIRouter(tags=["rounds"])
+router = APIRouter(tags=["rounds"], responses=problem_responses(404, 409, 412, 428))
 
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
 Reader = Annotated[
@@ -30,19 +30,12 @@ Reader = Annotated[
 Authenticated = Annotated[Principal, Depends(authenticate)]
 
 
-def _problem(err: wf.WorkflowError) -> Problem:
-    return proposals.problem(err)
-
-
 @router.post("/rounds", status_code=201, summary="Open a round (admin)")
 async def open_round(
     body: rounds.RoundIn, request: Request, runtime: RuntimeDep, principal: Admin
 ) -> Response:
     async def work(tx: Transaction) -> Response:
-        try:
-            out = await rounds.open_round(tx, body)
-        except wf.WorkflowError as err:
-            raise _problem(err) from None
+        out = await rounds.open_round(tx, body)
         return JSONResponse(
             out,
             status_code=201,
@@ -64,10 +57,7 @@ async def list_rounds(runtime: RuntimeDep, _p: Reader) -> dict[str, Any]:
 @router.get("/rounds/{round_id}", summary="A round: proposals by state, objections by outcome")
 async def get_round(round_id: str, runtime: RuntimeDep, _p: Reader) -> Response:
     async with runtime.engine.connect() as conn:
-        try:
-            out = await rounds.round_view(conn, round_id)
-        except wf.WorkflowError as err:
-            raise _problem(err) from None
+        out = await rounds.round_view(conn, round_id)
     return JSONResponse(out, headers={"ETag": proposals.etag(out["version"])})
 
 
@@ -76,10 +66,7 @@ async def change_round(
     round_id: str, body: rounds.RoundPatch, request: Request, runtime: RuntimeDep, principal: Admin
 ) -> Response:
     async def work(tx: Transaction) -> Response:
-        try:
-            out = await rounds.change_round(tx, round_id, body, request.headers.get("if-match"))
-        except wf.WorkflowError as err:
-            raise _problem(err) from None
+        out = await rounds.change_round(tx, round_id, body, request.headers.get("if-match"))
         return JSONResponse(out, headers={"ETag": proposals.etag(out["version"])})
 
     return await idempotent(request, runtime, principal, work)
@@ -104,13 +91,10 @@ async def proposals_from_plan(
     caller = await caller_for(runtime, principal)
 
     async def work(tx: Transaction) -> Response:
-        try:
-            view = await rounds.round_view(tx.conn, round_id)
-            _, moves = await proposals.plan_moves(tx.conn, body.plan_id)
-            superseded = await proposals.supersede_older(tx, round_id, body.plan_id, caller)
-            await rounds.set_round_plan(tx.conn, round_id, body.plan_id)
-        except wf.WorkflowError as err:
-            raise _problem(err) from None
+        view = await rounds.round_view(tx.conn, round_id)
+        _, moves = await proposals.plan_moves(tx.conn, body.plan_id)
+        superseded = await proposals.supersede_older(tx, round_id, body.plan_id, caller)
+        await rounds.set_round_plan(tx.conn, round_id, body.plan_id)
         nips = body.nips if body.nips is not None else sorted(moves)
         tmt = body.planned_tmt or view["planned_tmt"]
         results = []
@@ -186,21 +170,16 @@ async def batch_decisions(
 ) -> Response:
     caller = await caller_for(runtime, principal, may_delegate=True)
     if "ppk" not in principal.roles and caller.actor.delegation_id is None:
-        raise _problem(
-            wf.WorkflowError(
-                403,
-                "forbidden-role",
-                "decisions need the role ppk or a recorded delegation",
-                "keputusan memerlukan peran ppk atau pendelegasian yang tercatat",
-                rule="ROLE",
-            )
+        raise wf.WorkflowError(
+            403,
+            "forbidden-role",
+            "decisions need the role ppk or a recorded delegation",
+            "keputusan memerlukan peran ppk atau pendelegasian yang tercatat",
+            rule="ROLE",
         )
 
     async def work(tx: Transaction) -> Response:
-        try:
-            await rounds.round_view(tx.conn, round_id)
-        except wf.WorkflowError as err:
-            raise _problem(err) from None
+        await rounds.round_view(tx.conn, round_id)
         results: list[dict[str, Any]] = []
         for item in body.items:
             decision = proposals.DecisionIn(
@@ -255,10 +234,7 @@ async def batch_execute(
     caller = await caller_for(runtime, principal)
 
     async def work(tx: Transaction) -> Response:
-        try:
-            await rounds.round_view(tx.conn, round_id)
-        except wf.WorkflowError as err:
-            raise _problem(err) from None
+        await rounds.round_view(tx.conn, round_id)
         rows = await rounds.approved_in_round(tx.conn, round_id)
         results: list[dict[str, Any]] = []
         for pid, version in rows:
@@ -290,10 +266,7 @@ async def batch_execute(
 async def _draft(runtime: RuntimeDep, round_id: str) -> Any:
     settings = workflow_settings(runtime)
     async with runtime.engine.connect() as conn:
-        try:
-            return await rounds.sk_draft(conn, round_id, settings.pemda_name, settings.ppk_title)
-        except wf.WorkflowError as err:
-            raise _problem(err) from None
+        return await rounds.sk_draft(conn, round_id, settings.pemda_name, settings.ppk_title)
 
 
 @router.get(
@@ -332,10 +305,7 @@ async def set_blackout(
     body: rounds.BlackoutIn, request: Request, runtime: RuntimeDep, principal: Admin
 ) -> Response:
     async def work(tx: Transaction) -> Response:
-        try:
-            return JSONResponse(await rounds.set_blackout(tx, body), status_code=201)
-        except wf.WorkflowError as err:
-            raise _problem(err) from None
+        return JSONResponse(await rounds.set_blackout(tx, body), status_code=201)
 
     return await idempotent(request, runtime, principal, work)
 
@@ -345,10 +315,7 @@ async def end_blackout(
     blackout_id: str, request: Request, runtime: RuntimeDep, principal: Admin
 ) -> Response:
     async def work(tx: Transaction) -> Response:
-        try:
-            return JSONResponse(await rounds.end_blackout(tx, blackout_id))
-        except wf.WorkflowError as err:
-            raise _problem(err) from None
+        return JSONResponse(await rounds.end_blackout(tx, blackout_id))
 
     return await idempotent(request, runtime, principal, work)
 
@@ -368,10 +335,7 @@ async def delegate(
     body: rounds.DelegationIn, request: Request, runtime: RuntimeDep, principal: PPK
 ) -> Response:
     async def work(tx: Transaction) -> Response:
-        try:
-            return JSONResponse(await rounds.delegate(tx, body, principal.nip), status_code=201)
-        except wf.WorkflowError as err:
-            raise _problem(err) from None
+        return JSONResponse(await rounds.delegate(tx, body, principal.nip), status_code=201)
 
     return await idempotent(request, runtime, principal, work)
 
@@ -381,10 +345,7 @@ async def revoke(
     delegation_id: str, request: Request, runtime: RuntimeDep, principal: PPK
 ) -> Response:
     async def work(tx: Transaction) -> Response:
-        try:
-            return JSONResponse(await rounds.revoke_delegation(tx, delegation_id))
-        except wf.WorkflowError as err:
-            raise _problem(err) from None
+        return JSONResponse(await rounds.revoke_delegation(tx, delegation_id))
 
     return await idempotent(request, runtime, principal, work)
 

@@ -18,8 +18,9 @@ from tatamutasi_platform.auth import Principal
 from tatamutasi_platform.clock import utcnow
 from tatamutasi_platform.errors import Forbidden, Invalid, NotFound
 from tatamutasi_platform.http import RuntimeDep, decode_cursor, encode_cursor, require_roles
+from tatamutasi_platform.responses import problem_responses
 
-router = APIRouter(tags=["talent"])
+router = APIRouter(tags=["talent"], responses=problem_responses(400, 404))
 
 Reader = Annotated[
     Principal, Depends(require_roles("admin", "operator", "penilai", "ppk", "auditor"))

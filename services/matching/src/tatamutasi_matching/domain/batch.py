@@ -615,7 +615,8 @@ def eligible_pairs(
     waivers: Sequence[Waiver] = (),
 ) -> Pairs:
     """Every lawful move (employee, post ≠ current) with its integer score, sorted by
-    (employee index, post index); posts are indexed in the given order."""
+    (employee index, post index); posts are indexed in the given order. A post unknown to
+    the formasi (`Post.known` false) is never a target: it takes nobody new."""
     settings = emp.settings
     cfg = settings.scoring
     n, m = len(emp.people), len(posts)
@@ -631,6 +632,7 @@ def eligible_pairs(
     asp_keys = np.array(sorted(i * m + q for i, q in ranks), np.int64)
     asp_vals = np.array([max(0.0, 100.0 - 10.0 * (ranks[divmod(int(k), m)] - 1)) for k in asp_keys])
     identity = bool(np.array_equal(prof.of_post, np.arange(m)))
+    closed = np.array([q for q, post in enumerate(posts) if not post.known], np.int64)
     out_e, out_p, out_s = [], [], []
     for a in range(0, n, chunk):
         rows = np.arange(a, min(n, a + chunk))
@@ -640,6 +642,8 @@ def eligible_pairs(
         ok = _profile_ok(emp, pa, movers, waive_gol, waive_edu)
         elig = ok if identity else ok[:, prof.of_post]
         elig[np.arange(len(movers)), current[movers]] = False
+        if len(closed):
+            elig[:, closed] = False  # posts unknown to the formasi take nobody new
         r, p = np.nonzero(elig)
         e = movers[r]
         s6 = _pair_partial(emp, pa, mx, e, prof.of_post[p])
@@ -662,7 +666,7 @@ def eligible_pairs(
         keys = pe * m + pp
         drop, add = [], []
         for i, q in sorted(cells):
-            if q == current[i]:
+            if q == current[i] or not posts[q].known:
                 continue
             e, post = emp.people[i], posts[q]
             ev = evaluate(e, post, settings.effective, settings.eligibility, waivers)
@@ -713,6 +717,8 @@ def post_column(emp: Employees, post: Post, waivers: Sequence[Waiver] = ()) -> C
     for i, _ in cells:
         ev = evaluate(emp.people[i], post, settings.effective, settings.eligibility, waivers)
         eligible[i] = ev.eligible
+    if not post.known:  # unknown to the formasi: takes nobody new
+        eligible[:] = False
     return Column(eligible, score)
 
 

@@ -1,12 +1,15 @@
 """Explanations of a plan: per move (score, rules, the three best alternatives and why they
-lost) and per employee (why they stay or move), in Indonesian and English."""
+lost) and per employee (why they stay or move), in Indonesian and English; posts unknown to
+the formasi (closed: offered to nobody) are listed with the reason, and their holders' rows
+carry it too."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
 from tatamutasi_matching.domain.instance import Instance
+from tatamutasi_matching.domain.model import UNKNOWN_POST_CODE, UNKNOWN_POST_REASON
 
 
 def _text(en: str, id_: str) -> dict[str, str]:
@@ -26,23 +29,20 @@ def explain(
     detail_of = {
         (int(inst.pair_employee[k]), int(inst.pair_post[k])): d for k, d in inst.pair_detail.items()
     }
-    pe, pp, ps = inst.pair_employee, inst.pair_post, inst.pair_score
+    pe, pp = inst.pair_employee, inst.pair_post
     ok = np.ones(len(pe), dtype=bool)
     if inst.locked_posts and len(pe):
         ok &= ~np.isin(pp, np.fromiter(inst.locked_posts, dtype=np.int64))
-    # candidates of each post, best score first (ties: lower employee index)
-    idx = np.nonzero(ok)[0]
-    by_post = idx[np.lexsort((pe[idx], -ps[idx], pp[idx]))]
-    bounds = np.searchsorted(pp[by_post], np.arange(len(inst.posts) + 1))
-    # each movable employee's best alternative (ties: lower post index)
-    movable = np.fromiter((inst.movable(e) for e in range(n)), dtype=bool, count=n)
-    idx = np.nonzero(ok & movable[pe])[0] if len(pe) else idx
-    order = idx[np.lexsort((pp[idx], -ps[idx], pe[idx]))]
-    first = order[np.r_[True, pe[order][1:] != pe[order][:-1]]] if len(order) else order
-    best_alt = {
-        e: (p, s)
-        for e, p, s in zip(pe[first].tolist(), pp[first].tolist(), ps[first].tolist(), strict=True)
-    }
+    cur = np.asarray(inst.current, dtype=np.int64)
+    movable = np.ones(n, dtype=bool)
+    if inst.locked_employees:
+        movable[np.fromiter(inst.locked_employees, dtype=np.int64)] = False
+    if inst.locked_posts and n:
+        movable &= ~np.isin(cur, np.fromiter(inst.locked_posts, dtype=np.int64))
+    moved_mask = np.asarray(assignment, dtype=np.int64) != cur
+    # candidates of each post that receives a mover, best score first (ties: lower employee)
+    by_post, bounds = _candidates_by_post(inst, ok, np.asarray(assignment, np.int64)[moved_mask])
+    best_alt = _best_alternatives(inst, ok & movable[pe] if len(pe) else ok)
     holders: dict[int, list[int]] = {}
     for e, p in enumerate(assignment):
         holders.setdefault(p, []).append(e)
@@ -53,6 +53,15 @@ def explain(
         prefs = inst.preferences[e]
         return prefs.index(p) + 1 if p in prefs else None
 
+    def candidates(p: int) -> Iterator[tuple[int, int]]:
+        """(employee, score) of post p's candidates, best first, fetched a few at a time."""
+        lo, hi = int(bounds[p]), int(bounds[p + 1])
+        step = 8
+        while lo < hi:
+            top = min(hi, lo + step)
+            yield from zip(by_post[0][lo:top].tolist(), by_post[1][lo:top].tolist(), strict=True)
+            lo, step = top, step * 4
+
     moves = []
     for e in range(n):
         p = assignment[e]
@@ -60,12 +69,11 @@ def explain(
             continue
         s = own[e]
         alternatives = []
-        for k in by_post[bounds[p] : bounds[p + 1]].tolist():
-            a, sa = int(pe[k]), int(ps[k])
+        for a, sa in candidates(p):
             if a == e or assignment[a] == p:
                 continue
             where = assignment[a]
-            if not inst.movable(a):
+            if not movable[a]:
                 code, why = "locked", _text("locked: stays in place", "dikunci: tetap di tempat")
             elif sa < s:
                 code = "lower_score"
@@ -178,5 +186,62 @@ def explain(
                         else ""
                     ),
                 )
+        if cur in inst.closed_posts:
+            row["post_note"] = {
+                "reason_code": UNKNOWN_POST_CODE,
+                "reason": dict(UNKNOWN_POST_REASON),
+            }
         employees.append(row)
-    return {"moves": moves, "employees": employees}
+    out: dict[str, Any] = {"moves": moves, "employees": employees}
+    if inst.closed_posts:  # why these posts were offered to nobody
+        out["closed_posts"] = [
+            {
+                "post": inst.posts[p],
+                "holders": inst.incumbents[p],
+                "reason_code": UNKNOWN_POST_CODE,
+                "reason": dict(UNKNOWN_POST_REASON),
+            }
+            for p in sorted(inst.closed_posts)
+        ]
+    return out
+
+
+def _candidates_by_post(
+    inst: Instance, ok: np.ndarray, targets: np.ndarray
+) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """The allowed pairs into the posts in `targets`, ordered by (post, score descending,
+    employee): ((employees, scores), bounds) where post p's run is `bounds[p]:bounds[p + 1]`.
+    One integer sort of a combined key instead of a three-key lexsort."""
+    n, m, top = len(inst.employees), len(inst.posts), inst.score_max
+    pe, pp, ps = inst.pair_employee, inst.pair_post, inst.pair_score
+    wanted = np.zeros(m + 1, dtype=bool)
+    wanted[targets] = True
+    keep = ok & wanted[pp] if len(pp) else ok
+    e, p, s = pe[keep], pp[keep], ps[keep]
+    if m * (top + 1) * max(n, 1) < 2**62:
+        key = (p * (top + 1) + (top - s)) * max(n, 1) + e
+        key.sort()
+        p, rest = np.divmod(key, (top + 1) * max(n, 1))
+        neg, e = np.divmod(rest, max(n, 1))
+        s = top - neg
+    else:  # pragma: no cover - only for score ranges too wide for one int64 key
+        order = np.lexsort((e, -s, p))
+        e, p, s = e[order], p[order], s[order]
+    return (e, s), np.searchsorted(p, np.arange(m + 1))
+
+
+def _best_alternatives(inst: Instance, allowed: np.ndarray) -> dict[int, tuple[int, int]]:
+    """Each employee's best allowed pair (ties: lower post index): e → (post, score).
+    Pairs are sorted by (employee, post), so this is a segment maximum."""
+    pe, pp, ps = inst.pair_employee, inst.pair_post, inst.pair_score
+    idx = np.nonzero(allowed)[0]
+    if not len(idx):
+        return {}
+    e, s = pe[idx], ps[idx]
+    new_seg = np.r_[True, e[1:] != e[:-1]]
+    seg = np.cumsum(new_seg) - 1
+    best = np.maximum.reduceat(s, np.nonzero(new_seg)[0])
+    at = np.nonzero(s == best[seg])[0]  # pairs reaching their employee's maximum …
+    at = at[np.r_[True, seg[at][1:] != seg[at][:-1]]]  # … the first of each (lowest post)
+    k = idx[at]
+    return dict(zip(pe[k].tolist(), zip(pp[k].tolist(), ps[k].tolist(), strict=True), strict=True))

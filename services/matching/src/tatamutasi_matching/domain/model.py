@@ -113,6 +113,9 @@ class Post:
     competency_standard: int | None = None  # overrides the class standard
     technical_competencies: frozenset[str] = frozenset()
     capacity: int = 1  # seats (formasi kebutuhan)
+    # False: neither the formasi (no need row) nor the jabatan catalogue knows this post; it
+    # exists only because someone holds it. It takes nobody new; its holders may move out.
+    known: bool = True
 
     @property
     def jabatan_class(self) -> JabatanClass:
@@ -138,3 +141,13 @@ def full_years_between(start: date, end: date) -> int:
     """Completed calendar years from `start` to `end` (anniversary based)."""
     years = end.year - start.year - ((end.month, end.day) < (start.month, start.day))
     return max(0, years)
+
+
+UNKNOWN_POST_CODE = "post_unknown_to_formasi"
+UNKNOWN_POST_REASON = {
+    "en": "not offered: neither the formasi nor the jabatan catalogue knows this post (it "
+    "exists only because someone holds it), so it takes nobody new; its holders may move out",
+    "id": "tidak ditawarkan: jabatan ini tidak ada dalam formasi maupun katalog jabatan (hanya "
+    "ada karena dipangku), sehingga tidak menerima pegawai baru; pemangkunya tetap dapat "
+    "dimutasi keluar",
+}

@@ -34,7 +34,12 @@ from tatamutasi_matching.domain.eligibility import (
     ruleset_versions,
 )
 from tatamutasi_matching.domain.instance import Instance, InstanceError, from_arrays, to_raw
-from tatamutasi_matching.domain.model import Employee, Post
+from tatamutasi_matching.domain.model import (
+    UNKNOWN_POST_CODE,
+    UNKNOWN_POST_REASON,
+    Employee,
+    Post,
+)
 from tatamutasi_matching.domain.ninebox import NineBoxConfig, Placement
 from tatamutasi_matching.domain.optimiser import Mode, solve_instance
 from tatamutasi_matching.domain.scoring import SCORE_MAX, PairScore, ScoringConfig, score_pair
@@ -196,6 +201,7 @@ def prepare(
             locked_employees=cfg.locked_employees,
             locked_posts=cfg.locked_posts,
             priority_posts=cfg.priority_posts,
+            closed_posts=[p.post_id for p in post_list if not p.known],
             max_moves=cfg.max_moves,
             meta=cfg.meta(),
         )
@@ -225,9 +231,10 @@ class Candidate:
     score: PairScore
     evaluation: Evaluation
     placement: Placement
+    post_known: bool = True  # False: the post is unknown to the formasi, offered to nobody
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "nip": self.nip,
             "eligible": self.eligible,
             "score": self.score.score,
@@ -237,6 +244,12 @@ class Candidate:
             "warned": [r.as_dict() for r in self.evaluation.warned],
             "ninebox": self.placement.box,
         }
+        if not self.post_known:
+            out["not_offered"] = {
+                "reason_code": UNKNOWN_POST_CODE,
+                "reason": dict(UNKNOWN_POST_REASON),
+            }
+        return out
 
 
 @dataclass(frozen=True)
@@ -271,11 +284,8 @@ class Ranking:
             e = self.features.people[i]
             pl = self.features.placements[i]
             ev = evaluate(e, post, cfg.effective, cfg.eligibility, cfg.waivers)
-            out.append(
-                Candidate(
-                    e.nip, ev.eligible, score_pair(e, post, cfg.effective, pl, cfg.scoring), ev, pl
-                )
-            )
+            score = score_pair(e, post, cfg.effective, pl, cfg.scoring)
+            out.append(Candidate(e.nip, ev.eligible and post.known, score, ev, pl, post.known))
         return out
 
 
@@ -289,7 +299,7 @@ def rank_post(
 ) -> Ranking:
     """Rank every employee (not holding `post`; only those now in `unit` if given) for it,
     vectorised: eligible first, best score first, then NIP. Explain only the page you show
-    with `Ranking.explain`."""
+    with `Ranking.explain`. A post unknown to the formasi has no eligible candidate."""
     col = post_column(features, post, cfg.waivers)
     v = features.vocab
     holders = v.current == post.post_id

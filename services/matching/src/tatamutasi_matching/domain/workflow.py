@@ -4,8 +4,8 @@ open objections, open red flags, backdated TMT, eligibility).
 
 PP 11/2017 Ps. 191: a mutasi inside one Pemda is decided by the PPK after a recommendation
 of the Tim Penilai Kinerja. Every refusal is a `WorkflowError` carrying an HTTP-like status,
-a rule code and a message in Indonesian and English; the service layer turns it into an RFC
-9457 problem. No I/O here.
+a rule code and a message in Indonesian and English (a platform `DomainError`, which the app
+answers as an RFC 9457 problem). No I/O here.
 
     draft → submitted → reviewed → approved → executed → written_back
                                  ↘ rejected
@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
+
+from tatamutasi_platform.errors import DomainError
 
 State = Literal[
     "draft",
@@ -98,8 +100,19 @@ CITATION_DECISION = "PP 11/2017 Ps. 191"
 CITATION_CONFLICT = "PP 11/2017 Ps. 190(5)"
 
 
-class WorkflowError(Exception):
-    """A refused transition: status (403/409/412/422), rule code and both languages."""
+_TITLES = {
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    412: "Precondition Failed",
+    422: "Unprocessable Content",
+    428: "Precondition Required",
+}
+
+
+class WorkflowError(DomainError):
+    """A refused transition: status (403/409/412/422/428), rule code and both languages. A
+    platform `DomainError`: the app factory's handler answers it as problem+json."""
 
     def __init__(
         self,
@@ -111,13 +124,10 @@ class WorkflowError(Exception):
         field: str | None = None,
         **extra: object,
     ) -> None:
-        super().__init__(en)
+        super().__init__(en, id_, field=field, **extra)
         self.status = status
         self.code = code
-        self.message_en = en
-        self.message_id = id_
-        self.field = field
-        self.extra = extra
+        self.title = _TITLES.get(status, "Error")
 
 
 # -- state machine -------------------------------------------------------------------------

@@ -17,8 +17,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from tatamutasi_matching.domain.eligibility import RULES
 from tatamutasi_matching.domain.scoring import COMPONENTS
+from tatamutasi_platform.spreadsheets import neutralise
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 TITLE = "RENCANA MUTASI — BAHAN RAPAT TIM PENILAI KINERJA"
 COMPONENT_LABELS = {
     "competence": "Kompetensi",
@@ -28,11 +28,6 @@ COMPONENT_LABELS = {
     "tenure": "Masa jabatan",
     "aspiration": "Aspirasi",
 }
-
-
-def neutralise(value: str) -> str:
-    """Text a spreadsheet would evaluate gets a leading apostrophe."""
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
 
 
 class _Sheet:

@@ -9,6 +9,7 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -18,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from tatamutasi_contracts import mutasi as me
 from tatamutasi_contracts.pegawai import NIP_PATTERN, JenisPenugasan
 from tatamutasi_matching.adapters.orm import (
-    mutasi_round,
     plan,
     proposal,
     proposal_active,
@@ -29,40 +29,7 @@ from tatamutasi_matching.service import talent
 from tatamutasi_matching.service import workflow_context as ctxs
 from tatamutasi_platform.clock import utcnow
 from tatamutasi_platform.db import dialect_insert
-from tatamutasi_platform.problems import Problem
 from tatamutasi_platform.runtime import Transaction
-
-_TITLES = {
-    403: "Forbidden",
-    404: "Not Found",
-    409: "Conflict",
-    412: "Precondition Failed",
-    422: "Unprocessable Content",
-    428: "Precondition Required",
-}
-
-
-def problem(err: wf.WorkflowError) -> Problem:
-    """A refused transition as RFC 9457 problem details (rule named, both languages)."""
-    extra: dict[str, Any] = dict(err.extra)
-    if err.field is not None:
-        extra["errors"] = [
-            {
-                "field": err.field,
-                "location": "body",
-                "code": err.code,
-                "message_en": err.message_en,
-                "message_id": err.message_id,
-            }
-        ]
-    return Problem(
-        err.status,
-        err.code,
-        _TITLES.get(err.status, "Error"),
-        err.message_en,
-        err.message_id,
-        extra=extra,
-    )
 
 
 def not_found(proposal_id: str) -> wf.WorkflowError:
@@ -172,6 +139,20 @@ class Caller:
 _PLAN_CACHE: "OrderedDict[str, dict[str, Any]]" = OrderedDict()
 
 
+_PLAN_SHA: "OrderedDict[str, str]" = OrderedDict()
+"""plan id → result hash of finished plans (a done plan never changes)."""
+
+
+def _plan_missing(plan_id: str) -> wf.WorkflowError:
+    return wf.WorkflowError(
+        422,
+        "validation-error",
+        f"plan {plan_id} does not exist or is not done",
+        f"rencana {plan_id} tidak ada atau belum selesai",
+        field="plan_id",
+    )
+
+
 async def plan_moves(conn: AsyncConnection, plan_id: str) -> tuple[str, dict[str, dict[str, Any]]]:
     """A finished plan's moves by NIP, each with its explanation (parsed results are cached
     by their SHA-256: a plan never changes once done)."""
@@ -180,15 +161,23 @@ async def plan_moves(conn: AsyncConnection, plan_id: str) -> tuple[str, dict[str
             sa.select(plan.c.status, plan.c.result_sha256).where(plan.c.plan_id == plan_id)
         )
     ).first()
-    if row is None or row.status != "done":
-        raise wf.WorkflowError(
-            422,
-            "validation-error",
-            f"plan {plan_id} does not exist or is not done",
-            f"rencana {plan_id} tidak ada atau belum selesai",
-            field="plan_id",
-        )
-    sha = str(row.result_sha256)
+    if row is None:
+        raise _plan_missing(plan_id)
+    return await _moves(conn, plan_id, row.status, row.result_sha256)
+
+
+def cached_moves(plan_id: str) -> dict[str, dict[str, Any]] | None:
+    """The moves of a finished plan already parsed in this process, if any."""
+    sha = _PLAN_SHA.get(plan_id)
+    return _PLAN_CACHE.get(sha) if sha is not None else None
+
+
+async def _moves(
+    conn: AsyncConnection, plan_id: str, status: str | None, sha: str | None
+) -> tuple[str, dict[str, dict[str, Any]]]:
+    if status != "done" or sha is None:
+        raise _plan_missing(plan_id)
+    sha = str(sha)
     moves = _PLAN_CACHE.get(sha)
     if moves is None:
         text = (await conn.execute(sa.select(plan.c.result).where(plan.c.plan_id == plan_id))).one()
@@ -211,6 +200,9 @@ async def plan_moves(conn: AsyncConnection, plan_id: str) -> tuple[str, dict[str
         _PLAN_CACHE[sha] = moves
         while len(_PLAN_CACHE) > 4:
             _PLAN_CACHE.popitem(last=False)
+    _PLAN_SHA[plan_id] = sha
+    while len(_PLAN_SHA) > 64:
+        _PLAN_SHA.popitem(last=False)
     return sha, moves
 
 
@@ -262,15 +254,10 @@ def _common(row: Any, **changes: Any) -> dict[str, Any]:
 
 
 # -- create --------------------------------------------------------------------------------
-async def _round_open(conn: AsyncConnection, round_id: str | None) -> None:
+def _round_open(round_id: str | None, status: str | None) -> None:
     if round_id is None:
         return
-    row = (
-        await conn.execute(
-            sa.select(mutasi_round.c.status).where(mutasi_round.c.round_id == round_id)
-        )
-    ).first()
-    if row is None:
+    if status is None:
         raise wf.WorkflowError(
             422,
             "validation-error",
@@ -278,20 +265,27 @@ async def _round_open(conn: AsyncConnection, round_id: str | None) -> None:
             f"putaran {round_id} tidak ada",
             field="round_id",
         )
-    if row.status != "open":
+    if status != "open":
         raise wf.WorkflowError(
             409,
             "round-closed",
-            f"round {round_id} is {row.status}; it takes no new proposals",
-            f"putaran {round_id} berstatus {row.status}; tidak menerima usulan baru",
+            f"round {round_id} is {status}; it takes no new proposals",
+            f"putaran {round_id} berstatus {status}; tidak menerima usulan baru",
             field="round_id",
         )
 
 
+_CLAIM: dict[str, Any] = {}
+
+
 async def _claim(conn: AsyncConnection, nip: str, proposal_id: str) -> None:
     """At most one active proposal per employee (primary key on `proposal_active`)."""
-    stmt = dialect_insert(conn, proposal_active).values(nip=nip, proposal_id=proposal_id)
-    result = await conn.execute(stmt.on_conflict_do_nothing(index_elements=["nip"]))
+    stmt = _CLAIM.get(conn.dialect.name)
+    if stmt is None:
+        stmt = _CLAIM[conn.dialect.name] = dialect_insert(
+            conn, proposal_active
+        ).on_conflict_do_nothing(index_elements=["nip"])
+    result = await conn.execute(stmt, {"nip": nip, "proposal_id": proposal_id})
     if result.rowcount != 1:
         held = (
             await conn.execute(
@@ -310,15 +304,23 @@ async def _claim(conn: AsyncConnection, nip: str, proposal_id: str) -> None:
 
 
 async def _release(conn: AsyncConnection, row: Any) -> None:
-    await conn.execute(
-        sa.delete(proposal_active).where(
-            proposal_active.c.nip == row.nip, proposal_active.c.proposal_id == row.proposal_id
-        )
-    )
+    await conn.execute(_RELEASE, {"where_nip": row.nip, "where_proposal_id": row.proposal_id})
 
 
-async def _history(
-    conn: AsyncConnection,
+_HISTORY = proposal_transition.insert()
+_UPDATE = sa.update(proposal).where(
+    proposal.c.proposal_id == sa.bindparam("where_proposal_id"),
+    proposal.c.version == sa.bindparam("where_version"),
+)
+_RELEASE = sa.delete(proposal_active).where(
+    proposal_active.c.nip == sa.bindparam("where_nip"),
+    proposal_active.c.proposal_id == sa.bindparam("where_proposal_id"),
+)
+"""Statements built once and executed with parameter dicts: SQLAlchemy then compiles each
+shape once instead of building and keying a new statement per request."""
+
+
+def _history_row(
     *,
     proposal_id: str,
     action: str,
@@ -330,30 +332,42 @@ async def _history(
     reason: str | None,
     eligibility: me.EligibilityResult | None,
     at: str,
-) -> None:
-    await conn.execute(
-        proposal_transition.insert().values(
-            proposal_id=proposal_id,
-            action=action,
-            from_state=from_state,
-            to_state=to_state,
-            version=version,
-            actor=caller.actor.sub,
-            actor_role=role,
-            actor_nip=caller.actor.nip,
-            reason=reason,
-            eligibility=eligibility.model_dump_json() if eligibility is not None else None,
-            at=at,
-        )
-    )
+) -> dict[str, Any]:
+    return {
+        "proposal_id": proposal_id,
+        "action": action,
+        "from_state": from_state,
+        "to_state": to_state,
+        "version": version,
+        "actor": caller.actor.sub,
+        "actor_role": role,
+        "actor_nip": caller.actor.nip,
+        "reason": reason,
+        "eligibility": eligibility.model_dump_json() if eligibility is not None else None,
+        "at": at,
+    }
+
+
+async def _history(conn: AsyncConnection, **fields: Any) -> None:
+    await conn.execute(_HISTORY, _history_row(**fields))
 
 
 async def create(tx: Transaction, body: ProposalIn, caller: Caller) -> dict[str, Any]:
     """Draft a proposal. From a plan: the move for `nip` in that finished plan gives the
     target post, score, rank and explanation. By hand: the target post must be known."""
     conn = tx.conn
-    await _round_open(conn, body.round_id)
-    doc = await ctxs.profile(conn, body.nip)
+    # one statement reads the round, plan, employee, target post and waiver count; the target
+    # is known up front by hand, or from the plan's moves when this process parsed them before
+    expected: tuple[str, str] | None = None
+    if body.plan_id is not None:
+        known = cached_moves(body.plan_id)
+        if known is not None and body.nip in known:
+            expected = split_post(known[body.nip]["to"])
+    elif body.to_unor_id is not None and body.to_jabatan_id is not None:
+        expected = (body.to_unor_id, body.to_jabatan_id)
+    reads = await ctxs.create_reads(conn, body.nip, body.round_id, body.plan_id, expected)
+    _round_open(body.round_id, reads.round_status)
+    doc = reads.profile
     if doc is None or not doc.get("unor_id"):
         raise wf.WorkflowError(
             422,
@@ -368,7 +382,7 @@ async def create(tx: Transaction, body: ProposalIn, caller: Caller) -> dict[str,
     score = rank = None
     explanation: dict[str, Any] | None = None
     if body.plan_id is not None:
-        _, moves = await plan_moves(conn, body.plan_id)
+        _, moves = await _moves(conn, body.plan_id, reads.plan_status, reads.plan_sha)
         move = moves.get(body.nip)
         if move is None:
             raise wf.WorkflowError(
@@ -393,6 +407,11 @@ async def create(tx: Transaction, body: ProposalIn, caller: Caller) -> dict[str,
             move["plan_rank"],
             move["explanation"],
         )
+        post = (
+            reads.post
+            if reads.target == (to_unor, to_jab)
+            else await talent.load_post(conn, to_unor, to_jab)
+        )
     else:
         if body.to_unor_id is None or body.to_jabatan_id is None:
             raise wf.WorkflowError(
@@ -403,7 +422,8 @@ async def create(tx: Transaction, body: ProposalIn, caller: Caller) -> dict[str,
                 field="to_jabatan_id",
             )
         to_unor, to_jab = body.to_unor_id, body.to_jabatan_id
-        if await talent.load_post(conn, to_unor, to_jab) is None:
+        post = reads.post
+        if post is None:
             raise wf.WorkflowError(
                 422,
                 "validation-error",
@@ -422,8 +442,15 @@ async def create(tx: Transaction, body: ProposalIn, caller: Caller) -> dict[str,
         explanation = {"manual": True, "reason": body.reason}
     role = wf.authorize("create", caller.actor, None, to_unor_id=to_unor, from_unor_id=from_unor)
     wf.tmt_gate(body.planned_tmt, caller.today, caller.tolerance_days, body.backdate_reason)
-    check = await ctxs.eligibility(
-        conn, body.nip, to_unor, to_jab, body.planned_tmt or caller.today
+    check = await ctxs.eligibility_of(
+        conn,
+        body.nip,
+        doc,
+        to_unor,
+        to_jab,
+        post,
+        body.planned_tmt or caller.today,
+        waivers_known=reads.waivers,
     )
     # every refusal comes before the first write (batches rely on it: nothing half-done)
     proposal_id = str(uuid.uuid4())
@@ -454,7 +481,7 @@ async def create(tx: Transaction, body: ProposalIn, caller: Caller) -> dict[str,
         "created_at": now,
         "updated_at": now,
     }
-    await conn.execute(proposal.insert().values(**row))
+    await conn.execute(proposal.insert(), row)
     await _history(
         conn,
         proposal_id=proposal_id,
@@ -468,10 +495,9 @@ async def create(tx: Transaction, body: ProposalIn, caller: Caller) -> dict[str,
         eligibility=check.result,
         at=now,
     )
-    stored = await load(conn, proposal_id)
     await tx.emit(
         me.MutasiProposalCreated(
-            **_common(stored),
+            **_common(SimpleNamespace(**row)),
             state="draft",
             version=1,
             actor_nip=caller.actor.nip,
@@ -499,14 +525,21 @@ async def transition(
 ) -> dict[str, Any]:
     """Apply one transition; returns the proposal's new state and version."""
     conn = tx.conn
-    row = await load(conn, proposal_id)
+    reads = await ctxs.transition_reads(conn, proposal_id, caller.actor.nip)
+    if reads is None:
+        raise not_found(proposal_id)
+    row = reads.row
     p = facts(row)
     role = wf.authorize(action, caller.actor, p)
     check_version(if_match, row.version)
     target = wf.next_state(action, row.state)
     if action in wf.DECIDING:
-        kin = await ctxs.kin_context(
-            conn, caller.actor, [u for u in (row.from_unor_id, row.to_unor_id) if u]
+        kin = (
+            await ctxs.kin_context(
+                conn, caller.actor, [u for u in (row.from_unor_id, row.to_unor_id) if u]
+            )
+            if reads.relatives
+            else wf.KinContext()
         )
         wf.check_sod(action, caller.actor, p, kin)
     today = caller.today
@@ -519,7 +552,16 @@ async def transition(
         effective = row.planned_tmt or today
         if isinstance(body, ExecuteIn):
             effective = body.tmt
-        check = await ctxs.eligibility(conn, row.nip, row.to_unor_id, row.to_jabatan_id, effective)
+        check = await ctxs.eligibility_of(
+            conn,
+            row.nip,
+            reads.profile,
+            row.to_unor_id,
+            row.to_jabatan_id,
+            ctxs.post_of(reads),
+            effective,
+            waivers_known=reads.waivers,
+        )
         wf.eligibility_gate(action, check.checks)
 
     if action == "review":
@@ -533,12 +575,12 @@ async def transition(
         extra.update(recommendation=body.recommendation, notes=body.notes)
     elif action == "approve":
         assert isinstance(body, DecisionIn)
-        wf.objection_gate(await ctxs.open_objections(conn, proposal_id))
-        flags = await ctxs.open_flags(conn, proposal_id)
+        wf.objection_gate(reads.open_objections)
+        flags = await ctxs.open_flags(conn, proposal_id) if reads.open_flags else []
         acknowledged = wf.flags_gate([f["flag_id"] for f in flags], body.justification)
         ma = body.mendagri_approval
         window = wf.blackout_gate(
-            await ctxs.blackouts(conn),
+            await ctxs.blackouts(conn) if reads.blackouts else [],
             today,
             row.planned_tmt,
             wf.MendagriRef(ma.number, ma.letter_date, ma.document_ref) if ma else None,
@@ -585,7 +627,14 @@ async def transition(
                 "tanggal SK berada di masa depan",
                 field="sk_date",
             )
-        snap = await ctxs.snapshot(conn, row)
+        snap = ctxs.snapshot_of(
+            row,
+            reads.profile,
+            reads.from_jabatan,
+            reads.to_jabatan,
+            reads.from_unit_name,
+            reads.to_unit_name,
+        )
         reason = body.backdate_reason
         values.update(
             sk_number=body.sk_number,
@@ -656,9 +705,15 @@ async def _apply(
     now = utcnow().isoformat()
     version = row.version + 1
     result = await conn.execute(
-        sa.update(proposal)
-        .where(proposal.c.proposal_id == row.proposal_id, proposal.c.version == row.version)
-        .values(state=target, version=version, updated_at=now, **values)
+        _UPDATE,
+        {
+            "state": target,
+            "version": version,
+            "updated_at": now,
+            **values,
+            "where_proposal_id": row.proposal_id,
+            "where_version": row.version,
+        },
     )
     if result.rowcount != 1:
         raise stale(row.version)

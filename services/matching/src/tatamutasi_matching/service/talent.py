@@ -6,7 +6,7 @@ the birth year encoded in a PNS NIP."""
 import json
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -135,12 +135,49 @@ def _pegawai_change(p: Any) -> Callable[[Doc], None] | None:  # noqa: C901 - one
     return None
 
 
+# Field groups that later pegawai events overwrite. An event older (lower producer sequence)
+# than the last one applied to a group leaves that group alone, so a duplicate or reordered
+# delivery (a registration arriving after the move that followed it) cannot roll it back.
+_GROUPS_OF: dict[type, tuple[str, ...]] = {
+    pe.PegawaiRegistered: ("placement", "rank", "status"),
+    pe.PegawaiPlacementChanged: ("placement",),
+    pe.PegawaiRankChanged: ("rank",),
+    pe.PegawaiStatusChanged: ("status",),
+}
+_GROUP_FIELDS = {
+    "placement": ("unor_id", "jabatan_id", "tmt_jabatan"),
+    "rank": ("golongan_id",),
+    "status": ("kedudukan_id",),
+}
+
+
+def _in_order(p: Any, sequence: int, change: Callable[[Doc], None]) -> Callable[[Doc], None]:
+    groups = _GROUPS_OF.get(type(p))
+    if not groups:
+        return change
+
+    def apply(doc: Doc) -> None:
+        seqs = doc.setdefault("seq", {})
+        stale = [g for g in groups if int(seqs.get(g, 0)) > sequence]
+        fields = [f for g in stale for f in _GROUP_FIELDS[g]]
+        kept = {f: doc[f] for f in fields if f in doc}
+        change(doc)
+        for f in fields:
+            if f in kept:
+                doc[f] = kept[f]
+            else:
+                doc.pop(f, None)
+        seqs.update({g: sequence for g in groups if g not in stale})
+
+    return apply
+
+
 async def on_talent_event(conn: AsyncConnection, event: Event) -> None:
     p = event.payload
     nip = getattr(p, "nip", None)
     change = _pegawai_change(p)
     if change is not None and nip is not None:
-        await _update(conn, nip, change)
+        await _update(conn, nip, _in_order(p, event.envelope.sequence, change))
     elif isinstance(p, fe.FormasiJabatanChanged):
         await upsert(
             conn,
@@ -277,21 +314,27 @@ async def load_post(conn: AsyncConnection, unit_id: str, jabatan_id: str) -> Pos
 
 async def load_posts(conn: AsyncConnection, employees: list[Employee]) -> list[Post]:
     """Every post with a formasi need, plus every post someone holds (capacity = need, 0 if
-    none: its holders keep their seats and the optimiser reports it as over capacity)."""
+    none: its holders keep their seats and the optimiser reports it as over capacity). A
+    held post that neither the formasi nor the jabatan catalogue knows (e.g. a jabatan id
+    synced from SIASN) is marked unknown: it takes nobody new, its holders may move out."""
     needs = {
         (r.unit_id, r.jabatan_id): int(r._mapping["count"])
         for r in await conn.execute(sa.select(formasi_need))
     }
+    formasi = set(needs)
     for e in employees:
         key = (e.unor_id, e.current_post_id[len(e.unor_id) + 1 :])
         needs.setdefault(key, 0)
     catalogue = {
         r.jabatan_id: json.loads(r.doc) for r in await conn.execute(sa.select(jabatan_catalogue))
     }
-    return [
-        post_from(unit, catalogue.get(jab), jab, count)
-        for (unit, jab), count in sorted(needs.items())
-    ]
+    out = []
+    for (unit, jab), count in sorted(needs.items()):
+        post = post_from(unit, catalogue.get(jab), jab, count)
+        if (unit, jab) not in formasi and jab not in catalogue:
+            post = replace(post, known=False)
+        out.append(post)
+    return out
 
 
 # -- cached employee features (single-vacancy candidates) -----------------------------------

@@ -285,3 +285,19 @@ siasn_sync_state = sa.Table(
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("synced_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# -- 0004: mutasi rounds (read model of `mutasi.round_changed`) ------------------------------
+
+#: The rounds the matching service announces, as far as aspirations care: an employee may
+#: state or change aspirations until the open round's `aspirations_close_at`. `sequence` is
+#: the producer's event sequence: an older event replayed after a newer one changes nothing.
+mutasi_round_view = sa.Table(
+    "mutasi_round_view",
+    metadata,
+    sa.Column("round_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("aspirations_close_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("sequence", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -12,9 +12,10 @@ from datetime import date, datetime
 from typing import Any
 
 import xlsxwriter
-from python_calamine import CalamineError, CalamineWorkbook
 
 from tatamutasi_pegawai.domain.reference import ReferenceTables
+from tatamutasi_platform import spreadsheets
+from tatamutasi_platform.spreadsheets import UploadLimits, UploadRejected
 
 
 @dataclass(frozen=True)
@@ -160,15 +161,19 @@ COLUMNS: tuple[Column, ...] = (
 BY_HEADER = {c.header.lower(): c for c in COLUMNS}
 BY_FIELD = {c.field: c for c in COLUMNS}
 MAX_ROWS = 200_000
+LIMITS = UploadLimits(max_rows=MAX_ROWS)
 
 
 class TableError(ValueError):
-    """The file as a whole cannot be read (wrong type, corrupt, no header)."""
+    """The file as a whole cannot be read (wrong type, corrupt, no header, over a limit);
+    `status` is the HTTP status to answer with."""
 
-    def __init__(self, en: str, id_: str) -> None:
+    def __init__(self, en: str, id_: str, status: int = 422, code: str = "unreadable-file"):
         super().__init__(en)
         self.en = en
         self.id = id_
+        self.status = status
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -179,21 +184,29 @@ class Sheet:
 
 def _cell_text(value: Any) -> Any:
     if isinstance(value, str):
-        return value.strip()
+        # our own exports neutralise formula triggers; reading them back gives the original
+        return spreadsheets.unneutralise(value).strip()
     return value
 
 
-def read_table(data: bytes, filename: str) -> Sheet:
+def read_table(data: bytes, filename: str, limits: UploadLimits = LIMITS) -> Sheet:
+    """The header and data rows of an upload, after the shared checks (size, zip bomb, row
+    count, encoding: `tatamutasi_platform.spreadsheets`)."""
     name = filename.lower()
-    if name.endswith(".csv"):
-        raw = _read_csv(data)
-    elif name.endswith((".xlsx", ".xlsm", ".xls", ".ods")):
-        raw = _read_excel(data)
-    else:
-        raise TableError(
-            f"Unsupported file type {filename!r}: send .xlsx or .csv",
-            f"Jenis berkas {filename!r} tidak didukung: kirim .xlsx atau .csv",
-        )
+    try:
+        if name.endswith(".csv"):
+            raw: list[list[Any]] = spreadsheets.read_csv_rows(data, limits)
+        elif name.endswith((".xlsx", ".xlsm", ".xls", ".ods")):
+            raw = spreadsheets.read_workbook(data, limits)
+        else:
+            raise TableError(
+                f"Unsupported file type {filename!r}: send .xlsx or .csv",
+                f"Jenis berkas {filename!r} tidak didukung: kirim .xlsx atau .csv",
+                415,
+                "unsupported-file",
+            )
+    except UploadRejected as exc:
+        raise TableError(exc.en, exc.id, exc.status, exc.code) from None
     raw = [r for r in raw if any(c not in (None, "") for c in r)] if raw else raw
     if not raw:
         raise TableError("The file is empty", "Berkas kosong")
@@ -205,45 +218,11 @@ def read_table(data: bytes, filename: str) -> Sheet:
             f"Missing required columns: {', '.join(missing)} (use the template)",
             f"Kolom wajib tidak ada: {', '.join(missing)} (gunakan templat)",
         )
-    if len(raw) - 1 > MAX_ROWS:
-        raise TableError(
-            f"More than {MAX_ROWS} rows; split the file",
-            f"Lebih dari {MAX_ROWS} baris; pecah berkasnya",
-        )
+    if len(raw) - 1 > limits.max_rows:
+        rejected = spreadsheets.too_many_rows(limits)
+        raise TableError(rejected.en, rejected.id, rejected.status, rejected.code)
     rows = [(i + 2, [_cell_text(c) for c in r]) for i, r in enumerate(raw[1:])]
     return Sheet(columns, rows)
-
-
-def _read_csv(data: bytes) -> list[list[Any]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise TableError("The CSV is not UTF-8 text", "Berkas CSV bukan teks UTF-8") from None
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
-    return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
-
-
-def _read_excel(data: bytes) -> list[list[Any]]:
-    try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = wb.get_sheet_by_index(0)
-        return [list(r) for r in sheet.to_python(skip_empty_area=False)]
-    except (CalamineError, ValueError, OSError) as exc:
-        raise TableError(
-            f"The workbook cannot be read ({type(exc).__name__})",
-            "Berkas Excel tidak dapat dibaca (rusak atau bukan .xlsx)",
-        ) from None
-    except Exception as exc:  # calamine raises its own exception types per format
-        if type(exc).__module__.startswith("python_calamine"):
-            raise TableError(
-                f"The workbook cannot be read ({type(exc).__name__})",
-                "Berkas Excel tidak dapat dibaca (rusak atau bukan .xlsx)",
-            ) from None
-        raise
 
 
 # -- cell conversion (returns value or an Indonesian/English reason) -----------------------
@@ -333,7 +312,7 @@ def _write_sheet(
             elif isinstance(value, int | float) and not isinstance(value, bool):
                 ws.write_number(r, c, value)
             else:
-                ws.write_string(r, c, str(value))
+                ws.write_string(r, c, spreadsheets.neutralise(str(value)))
     ws.freeze_panes(1, 0)
 
 
@@ -341,7 +320,7 @@ def template(ref: ReferenceTables) -> bytes:
     """The import template: sheet `Pegawai` (headers + one example row, text-formatted so
     NIP/NIK keep their digits) and `Petunjuk` explaining each column and its codes."""
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb = xlsxwriter.Workbook(buf, spreadsheets.XLSX_OPTIONS)
     _write_sheet(wb, "Pegawai", [c.header for c in COLUMNS], [[c.example for c in COLUMNS]])
     guide: list[list[Any]] = [
         [
@@ -393,7 +372,7 @@ def export_rows(
 
 def to_xlsx(headers: list[str], rows: list[list[Any]], sheet: str = "Pegawai") -> bytes:
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb = xlsxwriter.Workbook(buf, spreadsheets.XLSX_OPTIONS)
     _write_sheet(wb, sheet, headers, rows)
     wb.close()
     return buf.getvalue()
@@ -404,7 +383,5 @@ def to_csv(headers: list[str], rows: list[list[Any]]) -> bytes:
     w = csv.writer(buf)
     w.writerow(headers)
     for row in rows:
-        w.writerow(
-            ["" if v is None else (v.isoformat() if isinstance(v, date) else v) for v in row]
-        )
+        w.writerow(spreadsheets.csv_row(row))
     return buf.getvalue().encode("utf-8")

@@ -28,7 +28,7 @@ ReferenceDep = Annotated[ReferenceTables, Depends(reference)]
 
 
 def is_self(principal: Principal, nip: str) -> bool:
-    return principal.acting_role == "pegawai" and principal.sub == nip
+    return principal.acting_role == "pegawai" and principal.nip == nip
 
 
 def sees_personal(principal: Principal, nip: str) -> bool:
@@ -46,7 +46,7 @@ def check_unit(principal: Principal, unor_id: str, field: str = "unor_id") -> No
 
 
 def check_read(principal: Principal, view: PegawaiView) -> None:
-    if principal.acting_role == "pegawai" and principal.sub != view.nip:
+    if principal.acting_role == "pegawai" and principal.nip != view.nip:
         raise Forbidden(
             "Employees may read only their own record",
             "Pegawai hanya boleh melihat datanya sendiri",

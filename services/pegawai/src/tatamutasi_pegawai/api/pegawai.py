@@ -36,9 +36,12 @@ from tatamutasi_platform.http import (
     idempotent,
     require_roles,
 )
+from tatamutasi_platform.responses import problem_responses
 from tatamutasi_platform.runtime import Transaction
 
-router = APIRouter(prefix="/pegawai", tags=["pegawai"])
+router = APIRouter(
+    prefix="/pegawai", tags=["pegawai"], responses=problem_responses(400, 404, 409, 412, 428)
+)
 
 
 def out(

@@ -33,7 +33,7 @@ from tatamutasi_pegawai.api.access import (
 )
 from tatamutasi_pegawai.domain import rules
 from tatamutasi_pegawai.domain.reference import ReferenceTables
-from tatamutasi_pegawai.service import family, histories, registry
+from tatamutasi_pegawai.service import aspiration_rounds, family, histories, registry
 from tatamutasi_platform.auth import Principal
 from tatamutasi_platform.errors import Forbidden
 from tatamutasi_platform.http import (
@@ -44,9 +44,10 @@ from tatamutasi_platform.http import (
     idempotent,
     require_roles,
 )
+from tatamutasi_platform.responses import problem_responses
 from tatamutasi_platform.runtime import Runtime, Transaction
 
-router = APIRouter(prefix="/pegawai/{nip}", tags=["riwayat"])
+router = APIRouter(prefix="/pegawai/{nip}", tags=["riwayat"], responses=problem_responses(400, 404))
 
 Editor = Annotated[Principal, Depends(require_roles(*EDITORS))]
 Reader = Annotated[Principal, Depends(require_roles(*READERS))]
@@ -397,9 +398,10 @@ async def post_aspirasi(
     runtime: RuntimeDep,
     principal: Annotated[Principal, Depends(require_roles("admin", "pegawai"))],
 ) -> Response:
-    """A new statement replaces the previous one (which is kept). Emits
-    `pegawai.aspiration_stated`."""
-    if principal.acting_role == "pegawai" and principal.sub != nip:
+    """A new statement replaces the previous one (which is kept); an empty list withdraws
+    them. Emits `pegawai.aspiration_stated`. Refused (409 `aspirations-closed`) once the
+    round's `aspirations_close_at` has passed (rounds as announced by `mutasi.round_changed`)."""
+    if principal.acting_role == "pegawai" and principal.nip != nip:
         raise Forbidden(
             "Employees state only their own aspirations",
             "Pegawai hanya boleh menyampaikan aspirasinya sendiri",
@@ -407,6 +409,7 @@ async def post_aspirasi(
     prefs = [family.Preference(**p.model_dump()) for p in body.preferences]
 
     async def record(tx: Transaction, cur: registry.PegawaiView) -> tuple[BaseModel, int]:
+        await aspiration_rounds.check_open(tx.conn, body.round_id)
         statement, rows = await family.state_aspirations(tx, cur, prefs, body.round_id)
         return _aspirasi_out(nip, statement, rows, body.round_id), cur.version
 

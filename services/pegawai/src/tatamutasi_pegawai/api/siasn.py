@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile, status
+from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from tatamutasi_pegawai.adapters.siasn import SiasnClient, SiasnSettings
@@ -16,11 +17,18 @@ from tatamutasi_pegawai.api.access import reference
 from tatamutasi_pegawai.service import siasn_sync, writeback
 from tatamutasi_platform.auth import Principal
 from tatamutasi_platform.errors import Conflict, Invalid
-from tatamutasi_platform.http import RuntimeDep, decode_cursor, encode_cursor, require_roles
+from tatamutasi_platform.http import (
+    SQL_INT_MAX,
+    RuntimeDep,
+    decode_cursor,
+    encode_cursor,
+    require_roles,
+)
 from tatamutasi_platform.problems import Problem
+from tatamutasi_platform.responses import problem_responses
 from tatamutasi_platform.runtime import Runtime
 
-router = APIRouter(prefix="/siasn", tags=["siasn"])
+router = APIRouter(prefix="/siasn", tags=["siasn"], responses=problem_responses(400, 404))
 
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
 MAX_NIPS = 200_000
@@ -324,9 +332,14 @@ async def list_writeback(
     return WritebackPage(items=[_task_out(t) for t in tasks], next_cursor=nxt)
 
 
+TaskId = Annotated[int, PathParam(ge=1, le=SQL_INT_MAX, description="Write-back task id")]
+
+
 class WritebackRequest(BaseModel):
     nip: Annotated[str, Field(pattern=r"^[0-9]{18}$")]
-    riwayat_jabatan_id: int = Field(ge=1, description="A row of `/pegawai/{nip}/jabatan`")
+    riwayat_jabatan_id: int = Field(
+        ge=1, le=SQL_INT_MAX, description="A row of `/pegawai/{nip}/jabatan`"
+    )
     jenis_mutasi: Literal["MJ", "MU"] = Field(
         default="MJ", description="MJ mutasi jabatan, MU mutasi unor"
     )
@@ -360,7 +373,7 @@ async def queue_writeback(
 
 
 @router.get("/writeback/{task_id}", response_model=WritebackTaskOut, summary="One task")
-async def get_writeback(task_id: int, runtime: RuntimeDep, _p: Admin) -> WritebackTaskOut:
+async def get_writeback(task_id: TaskId, runtime: RuntimeDep, _p: Admin) -> WritebackTaskOut:
     async with runtime.engine.connect() as conn:
         return _task_out(await writeback.get_task(conn, task_id))
 
@@ -371,7 +384,9 @@ async def get_writeback(task_id: int, runtime: RuntimeDep, _p: Admin) -> Writeba
     summary="Queue a failed (or not_configured) write-back again",
     responses={409: {"description": "Not failed, or SIASN not configured (problem+json)"}},
 )
-async def retry_writeback(task_id: int, runtime: RuntimeDep, principal: Admin) -> WritebackTaskOut:
+async def retry_writeback(
+    task_id: TaskId, runtime: RuntimeDep, principal: Admin
+) -> WritebackTaskOut:
     """Check SIASN first when the failure was `outcome_unknown`: SIASN may have saved it."""
     async with runtime.transaction(principal.actor) as tx:
         task = await writeback.retry(

@@ -1,6 +1,6 @@
 """Excel/CSV: the import template, the import upload and the registry export."""
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
@@ -18,6 +18,11 @@ from tatamutasi_platform.runtime import Transaction
 router = APIRouter(tags=["impor dan ekspor"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TITLES = {
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+}
 
 
 class RowErrorOut(BaseModel):
@@ -86,6 +91,7 @@ async def import_template(
     response_model=ImportReportOut,
     summary="Import employees from .xlsx or .csv (admin)",
     responses={
+        413: {"description": "Over a size, row or zip limit (problem+json)"},
         415: {"description": "Not an .xlsx/.csv file (problem+json)"},
         422: {"description": "Row errors; nothing was written (all-or-nothing)"},
     },
@@ -104,17 +110,11 @@ async def import_pegawai(
     `pegawai.registered`. Errors name the spreadsheet row, the column and the reason in
     Indonesian (`reason`) and English (`reason_en`)."""
     data = await file.read()
+    limits = replace(tabular.LIMITS, max_bytes=runtime.settings.max_request_bytes)
     try:
-        sheet = tabular.read_table(data, file.filename or "")
+        sheet = tabular.read_table(data, file.filename or "", limits)
     except tabular.TableError as exc:
-        status = 415 if "tidak didukung" in exc.id else 422
-        raise Problem(
-            status,
-            "unsupported-file" if status == 415 else "unreadable-file",
-            "Unsupported Media Type" if status == 415 else "Unprocessable Content",
-            exc.en,
-            exc.id,
-        ) from None
+        raise Problem(exc.status, exc.code, TITLES[exc.status], exc.en, exc.id) from None
 
     async def work(tx: Transaction) -> Response:
         report = await importer.run_import(
