@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from tatamutasi_contracts import ALL_TOPICS, dlq_topic
@@ -253,6 +253,13 @@ class Bus(Publisher):
 
 
 def make_consumer(
-    settings: ServiceSettings, group_id: str, topics: Sequence[str]
+    settings: ServiceSettings,
+    group_id: str,
+    topics: Sequence[str],
+    listener: ConsumerRebalanceListener | None = None,
 ) -> AIOKafkaConsumer:
-    return AIOKafkaConsumer(*topics, **consumer_kwargs(settings, group_id))
+    if listener is None:
+        return AIOKafkaConsumer(*topics, **consumer_kwargs(settings, group_id))
+    consumer = AIOKafkaConsumer(**consumer_kwargs(settings, group_id))
+    consumer.subscribe(list(topics), listener=listener)
+    return consumer

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from aiokafka import ConsumerRecord
+from aiokafka import ConsumerRebalanceListener, ConsumerRecord
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -56,6 +56,28 @@ class Rejected:
 
 class HandlerRejected(Exception):
     """Raise from a handler to dead-letter an event with a stated reason."""
+
+
+class _FromTheStart(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Seeks the partitions of this consumer's first assignment to their beginning; later
+    assignments (rebalances) resume from the offsets committed since."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.consumer: Any = None
+        self.done = False
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        if self.consumer is not None and assigned and not self.done:
+            self.done = True
+            await self.consumer.seek_to_beginning(*assigned)
+            log.warning(
+                "new broker epoch: consuming from the start", consumer=self.name,
+                partitions=len(assigned),
+            )  # fmt: skip
 
 
 def _transient(exc: BaseException) -> bool:
@@ -230,11 +252,22 @@ class IdempotentConsumer:
     # -- loop --------------------------------------------------------------------------
     async def run(self) -> None:
         s = self._settings
+        started_epoch = 0  # the broker epoch this consumer last started on
         while True:
             if not await self._bus.wait_ready(timeout=s.kafka_reconnect_backoff_s):
                 continue
             epoch = self._bus.epoch
-            consumer = make_consumer(s, self.name, self._topics)
+            listener = None
+            if epoch != started_epoch:
+                # A new, empty broker. Until the bus noticed, the old consumer may have read
+                # the new broker from its old positions and committed them there, skipping
+                # what was re-published below them: start every partition from the beginning
+                # (the inbox drops what was applied already).
+                listener = _FromTheStart(self.name)
+                started_epoch = epoch
+            consumer = make_consumer(s, self.name, self._topics, listener)
+            if listener is not None:
+                listener.consumer = consumer
             try:
                 await consumer.start()
             except asyncio.CancelledError:
