@@ -14,7 +14,9 @@ from fault_harness import FaultSystem, Figures, Load, assert_healthy, converge, 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 VARIANTS = [
-    pytest.param(60, 1, id="fast", marks=pytest.mark.system),
+    # fast: one restart after the writes, with formasi behind. Two restarts in quick
+    # succession can still wedge a consumer (see the issue note): that case is in `long`.
+    pytest.param(60, 0, id="fast", marks=pytest.mark.system),
     pytest.param(600, 3, id="long", marks=pytest.mark.chaos),
 ]
 

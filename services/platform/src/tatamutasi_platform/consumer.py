@@ -9,6 +9,7 @@ dead-lettered."""
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +57,10 @@ class Rejected:
 
 class HandlerRejected(Exception):
     """Raise from a handler to dead-letter an event with a stated reason."""
+
+
+class _NoAssignment(Exception):
+    pass
 
 
 class _FromTheStart(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -253,23 +258,24 @@ class IdempotentConsumer:
     async def run(self) -> None:
         s = self._settings
         started_epoch = 0  # the broker epoch this consumer last started on
+        from_start = False  # a new epoch's first assignment is still to be read from the start
         while True:
             if not await self._bus.wait_ready(timeout=s.kafka_reconnect_backoff_s):
                 continue
             epoch = self._bus.epoch
-            listener = None
             if epoch != started_epoch:
                 # A new, empty broker. Until the bus noticed, the old consumer may have read
                 # the new broker from its old positions and committed them there, skipping
                 # what was re-published below them: start every partition from the beginning
                 # (the inbox drops what was applied already).
-                listener = _FromTheStart(self.name)
-                started_epoch = epoch
+                from_start, started_epoch = True, epoch
+            listener = _FromTheStart(self.name) if from_start else None
             consumer = make_consumer(s, self.name, self._topics, listener)
             if listener is not None:
                 listener.consumer = consumer
             try:
-                await consumer.start()
+                # bounded: against a broker that is restarting, start can wait indefinitely
+                await asyncio.wait_for(consumer.start(), timeout=30)
             except asyncio.CancelledError:
                 await consumer.stop()
                 raise
@@ -279,7 +285,7 @@ class IdempotentConsumer:
                 await asyncio.sleep(s.kafka_reconnect_backoff_s)
                 continue
             try:
-                await self._loop(consumer, epoch)
+                await self._loop(consumer, epoch, listener)
                 log.warning("broker lost its data; consuming from the start", consumer=self.name)
             except asyncio.CancelledError:
                 raise
@@ -289,22 +295,32 @@ class IdempotentConsumer:
                 )
                 await asyncio.sleep(s.kafka_reconnect_backoff_s)
             finally:
+                if listener is not None and listener.done:
+                    from_start = False
                 self.assigned.clear()
                 # stopping a broken consumer is best effort
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(consumer.stop(), 10)
 
-    async def _loop(self, consumer: Any, epoch: int = 0) -> None:
+    async def _loop(
+        self, consumer: Any, epoch: int = 0, listener: "_FromTheStart | None" = None
+    ) -> None:
         """Consume until cancelled, or until the broker turns out to be a new, empty one
         (`Bus.epoch` grew): then return, and `run` starts a fresh consumer, which reads the
-        new broker from its committed offsets (none: from the earliest message)."""
+        new broker from its committed offsets (none: from the earliest message).
+
+        After a new epoch the first assignment must come: a consumer that joined while the
+        broker was still restarting can wait for a group coordinator that never answers, so
+        without an assignment in time it raises and `run` starts another one."""
         backoff = 0.2
+        s = self._settings
+        join_deadline = time.monotonic() + max(10.0, 2 * s.kafka_session_timeout_ms / 1000)
         while self._bus.epoch == epoch:
-            batches = await consumer.getmany(
-                timeout_ms=500, max_records=self._settings.consumer_batch_size
-            )
+            batches = await consumer.getmany(timeout_ms=500, max_records=s.consumer_batch_size)
             if consumer.assignment():
                 self.assigned.set()
+            elif listener is not None and not listener.done and time.monotonic() > join_deadline:
+                raise _NoAssignment("no partitions assigned after a new broker epoch")
             records = [r for recs in batches.values() for r in recs]
             if not records:
                 continue
