@@ -50,6 +50,7 @@ from tatamutasi_audit.ledger import export, merkle
 from tatamutasi_audit.ledger.entries import Pseudonymiser, entry_bytes
 from tatamutasi_audit.ledger.note import Checkpoint, Signer, sign_checkpoint
 from tatamutasi_audit.service.keys import LedgerKeys
+from tatamutasi_audit.service.ledger import ENTRY_COLUMNS as _ENTRY_COLUMNS
 
 ORIGIN = "tatamutasi.example/pemda-bench"
 TOPIC = "tatamutasi.pegawai.v1"
@@ -340,18 +341,6 @@ async def _self_check(url: str, data_dir: Path) -> tuple[float, bool]:
 _PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8  # signature, flags, no extension
 _COPY_TRAILER = b"\xff\xff"
-_ENTRY_COLUMNS = (
-    "idx",
-    "event_id",
-    "source",
-    "sequence",
-    "type",
-    "subject",
-    "time",
-    "actor",
-    "entry",
-    "appended_at",
-)
 
 
 def _node_rows(level: int, first: int, hashes: list[bytes]) -> bytes:

@@ -148,7 +148,8 @@ async def read_nodes(conn: AsyncConnection, ids: Sequence[merkle.NodeID]) -> lis
     return [got[i] for i in ids]
 
 
-_ENTRY_COLUMNS = (
+# column order of ledger_entries rows as the append COPYs them (the bench's loader too)
+ENTRY_COLUMNS = (
     "idx",
     "event_id",
     "source",
@@ -252,7 +253,7 @@ async def append(
     new = merkle.new_nodes(size, leaves, _reader(known))
     new_size = size + len(fresh)
     new_root = merkle.root(new_size, _reader({**known, **new}))
-    await _write_records(conn, ledger_entries, _ENTRY_COLUMNS, rows)
+    await _write_records(conn, ledger_entries, ENTRY_COLUMNS, rows)
     await _write_records(
         conn, ledger_nodes, ("level", "idx", "hash"), [(lv, ix, h) for (lv, ix), h in new.items()]
     )
